@@ -1,0 +1,1 @@
+"""PDF documents: the clinician summary and the patient handout."""

@@ -1,0 +1,1 @@
+"""Persistence of screenings, answers, reviews and the audit trail (SQLAlchemy 2)."""
