@@ -1,0 +1,162 @@
+"""Result types of an assessment: what the engine found, read by the CLI, the app and the documents.
+
+`Assessment.contract()` gives the assessment JSON of the data contract (SPEC 4.2): the keys
+`questionnaire`, `status`, `scores`, `derived`, `flags` and `missing` keep their meaning; further
+keys (`crisis`, `requirements`, `undetermined`, `review`, `problems`) only add information.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from screening.answers import Problem
+from screening.model import SEVERITIES, Severity, Status, WeightBasis
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+
+class QuestionnaireRef(Result):
+    id: str
+    version: str
+    sha256: str
+
+
+class ScoreResult(Result):
+    id: str
+    title: str
+    value: int | float | None
+    band: str | None
+    band_meaning: str | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+
+
+class FlagResult(Result):
+    id: str
+    severity: Severity
+    title: str
+    action: str
+    source: str
+    source_ids: list[str]
+    triggered_by: list[str]
+    note: str | None = None
+    verified: bool = True
+    crisis: bool = False
+    acknowledgement: str | None = None
+
+
+class RequirementResult(Result):
+    id: str
+    title: str
+    met: bool | None
+    unmet: str
+    source: str
+    source_ids: list[str]
+
+
+class ItemState(Result):
+    """Whether an item was asked, and its accepted answer (None when unanswered or not asked)."""
+
+    id: str
+    shown: bool
+    value: Any = None
+    not_asked_reason: str | None = None
+
+
+class ReviewResult(Result):
+    """The psychiatrist's review as recorded, checked against what the assessment found."""
+
+    clinician: str | None = None
+    protocol: str | None = None
+    weight_basis: WeightBasis | None = None
+    start_date: dt.date | None = None
+    decision: str | None = None
+    acknowledged: dict[str, str] = {}
+    signed_at: dt.datetime | None = None
+    unmatched_acknowledgements: list[str] = []
+    unacknowledged: list[str] = []
+    notices: list[str] = []
+
+
+class Assessment(Result):
+    questionnaire: QuestionnaireRef
+    assessed_on: dt.date | None
+    status: Status
+    scores: dict[str, ScoreResult]
+    derived: dict[str, Any]
+    flags: list[FlagResult]
+    missing: list[str]
+    requirements: list[RequirementResult]
+    undetermined: list[str]
+    crisis: bool
+    items: dict[str, ItemState]
+    problems: list[Problem]
+    review: ReviewResult | None = None
+
+    def flags_by_severity(self, severity: Severity) -> list[FlagResult]:
+        return [flag for flag in self.flags if flag.severity == severity]
+
+    @property
+    def fired(self) -> set[str]:
+        return {flag.id for flag in self.flags}
+
+    def contract(self) -> dict[str, Any]:
+        """The assessment JSON of the data contract, ready for `json.dumps`."""
+        result: dict[str, Any] = {
+            "questionnaire": self.questionnaire.model_dump(),
+            "assessed_on": self.assessed_on.isoformat() if self.assessed_on else None,
+            "status": self.status,
+            "scores": {key: {"value": s.value, "band": s.band} for key, s in self.scores.items()},
+            "derived": {key: _jsonable(value) for key, value in self.derived.items()},
+            "flags": [
+                {
+                    "id": flag.id,
+                    "severity": flag.severity,
+                    "title": flag.title,
+                    "action": flag.action,
+                    "source": flag.source,
+                    "triggered_by": flag.triggered_by,
+                    **({"note": flag.note} if flag.note else {}),
+                    **({"verified": False} if not flag.verified else {}),
+                    **({"crisis": True} if flag.crisis else {}),
+                    **({"acknowledgement": flag.acknowledgement} if flag.acknowledgement else {}),
+                }
+                for flag in self.flags
+            ],
+            "missing": self.missing,
+            "crisis": self.crisis,
+            "requirements": [
+                {"id": r.id, "title": r.title, "met": r.met, "source": r.source} for r in self.requirements
+            ],
+            "undetermined": self.undetermined,
+            "problems": [str(problem) for problem in self.problems],
+        }
+        if self.review is not None:
+            review = self.review
+            result["review"] = {
+                "clinician": review.clinician,
+                "protocol": review.protocol,
+                "weight_basis": review.weight_basis,
+                "start_date": review.start_date.isoformat() if review.start_date else None,
+                "decision": review.decision,
+                "acknowledged": review.acknowledged,
+                "signed_at": review.signed_at.isoformat() if review.signed_at else None,
+                "unmatched_acknowledgements": review.unmatched_acknowledgements,
+                "unacknowledged": review.unacknowledged,
+                "notices": review.notices,
+            }
+        return result
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+SEVERITY_ORDER = {severity: index for index, severity in enumerate(SEVERITIES)}

@@ -1,0 +1,705 @@
+"""The questionnaire format: frozen pydantic models that YAML files are validated against.
+
+A file is either an *instrument* (a reusable questionnaire such as the PHQ-9) or a *screening*
+that includes instruments and adds its own sections, derived values, rules, requirements, plans
+and document content. Unknown keys are errors everywhere. Nothing in a file is code: conditions
+are structured predicates (`all` / `any` / `not` over comparisons), evaluated with three-valued
+logic by `screening.engine`.
+
+Cross-references (an item id in a condition, a source id in a rule) are checked by
+`screening.checker`, not here: these models only check the shape of each value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    model_validator,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Identifiers
+
+ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""Item, section, score and derived-value ids: lower case, digits and underscores."""
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=96)]
+"""Rule ids are dotted, e.g. `ci.rel.hypertension_history`."""
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+"""Questionnaire and plan ids: lower case, digits and hyphens."""
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
+"""Choice codes: stable, never shown to patients, never re-used with another meaning."""
+
+SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+
+SemVer = Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+
+Severity = Literal["absolute", "relative", "caution", "info"]
+SEVERITIES: tuple[Severity, ...] = ("absolute", "relative", "caution", "info")
+
+Status = Literal["contraindicated", "needs_review", "candidate", "incomplete"]
+STATUSES: tuple[Status, ...] = ("contraindicated", "incomplete", "needs_review", "candidate")
+
+WeightBasis = Literal["actual", "ideal", "adjusted"]
+WEIGHT_BASES: tuple[WeightBasis, ...] = ("actual", "ideal", "adjusted")
+
+
+class Frozen(BaseModel):
+    """Base of every format model: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions
+
+
+class ParamRef(Frozen):
+    """A reference to a named parameter of the questionnaire, e.g. `{param: bp_absolute_systolic}`."""
+
+    param: ItemId
+
+
+Scalar = bool | int | float | dt.date | str
+Operand = ParamRef | Scalar
+Number = int | float
+NumberOperand = ParamRef | int | float | str
+"""Order comparisons take a number, a parameter, or (for choice items) an option code whose score is used."""
+
+
+class Compare(Frozen):
+    """A comparison on one item, score, derived value, or (inside a count) a field of a group row.
+
+    Exactly one target (`item`, `score`, `derived`, `field`) and exactly one operator.
+    Unanswered, hidden or uncomputable targets make the comparison *unknown*.
+    """
+
+    item: ItemId | None = None
+    score: ItemId | None = None
+    derived: ItemId | None = None
+    field: ItemId | None = None
+
+    eq: Operand | None = None
+    ne: Operand | None = None
+    in_: list[Scalar] | ParamRef | None = Field(default=None, alias="in")
+    not_in: list[Scalar] | ParamRef | None = None
+    gt: NumberOperand | None = None
+    gte: NumberOperand | None = None
+    lt: NumberOperand | None = None
+    lte: NumberOperand | None = None
+    contains: Code | None = None
+    band: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target_one_operator(self) -> Compare:
+        targets = [name for name in TARGET_KEYS if getattr(self, name) is not None]
+        if len(targets) != 1:
+            raise ValueError(
+                "a comparison names exactly one of item, score, derived or field"
+                + (f" (found {', '.join(targets)})" if targets else "")
+            )
+        operators = [name for name in OPERATOR_FIELDS if name in self.model_fields_set]
+        if len(operators) != 1:
+            keys = ", ".join(OPERATOR_FIELDS[name] for name in operators)
+            raise ValueError(
+                "a comparison has exactly one operator:"
+                " eq, ne, in, not_in, gt, gte, lt, lte, contains or band"
+                + (f" (found {keys})" if operators else "")
+            )
+        if self.band is not None and self.score is None:
+            raise ValueError("'band' compares the band label of a score: use it with 'score'")
+        return self
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """(kind, id) of what is compared: kind is item, score, derived or field."""
+        for name in TARGET_KEYS:
+            value = getattr(self, name)
+            if value is not None:
+                return name, value
+        raise AssertionError("validated to have one target")  # pragma: no cover
+
+    @property
+    def operator(self) -> tuple[str, Any]:
+        """(operator key as written in YAML, operand)."""
+        for name, key in OPERATOR_FIELDS.items():
+            if name in self.model_fields_set:
+                return key, getattr(self, name)
+        raise AssertionError("validated to have one operator")  # pragma: no cover
+
+
+TARGET_KEYS = ("item", "score", "derived", "field")
+OPERATOR_FIELDS = {
+    "eq": "eq",
+    "ne": "ne",
+    "in_": "in",
+    "not_in": "not_in",
+    "gt": "gt",
+    "gte": "gte",
+    "lt": "lt",
+    "lte": "lte",
+    "contains": "contains",
+    "band": "band",
+}
+
+
+class Answered(Frozen):
+    """True when the item is shown and answered; never unknown."""
+
+    answered: ItemId
+
+
+class AllOf(Frozen):
+    """True when every condition is true; false when any is false; otherwise unknown."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(Frozen):
+    """True when any condition is true; false when every one is false; otherwise unknown."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(Frozen):
+    """The negation; unknown stays unknown."""
+
+    not_: Condition = Field(alias="not")
+
+
+def _condition_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("all", "any", "not", "answered"):
+            if key in value:
+                return key
+        return "compare"
+    return _CONDITION_TAGS.get(type(value))
+
+
+_CONDITION_TAGS: dict[type, str] = {}
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Answered, Tag("answered")]
+    | Annotated[Compare, Tag("compare")],
+    Discriminator(
+        _condition_kind,
+        custom_error_type="condition",
+        custom_error_message=(
+            "a condition is a mapping: all / any / not / answered, or item / score / derived / field"
+            " with one operator"
+        ),
+    ),
+]
+
+_CONDITION_TAGS.update({AllOf: "all", AnyOf: "any", NotOf: "not", Answered: "answered", Compare: "compare"})
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+# ---------------------------------------------------------------------------------------------
+# Sources and parameters
+
+
+class Source(Frozen):
+    """A citation. Rules, scores, parameters and document content refer to sources by id."""
+
+    short: str = Field(description="Short label printed next to a rule, e.g. 'Spravato US PI'.")
+    citation: str = Field(description="Full reference printed in the document's list of sources.")
+    url: str | None = None
+    verified: bool = Field(
+        default=True,
+        description="False when the fact or citation was not checked against the primary source.",
+    )
+    note: str | None = None
+
+
+class Parameter(Frozen):
+    """A named, configurable value (a threshold, a list of codes) that conditions refer to."""
+
+    title: str
+    value: bool | int | float | str | list[str]
+    unit: str | None = None
+    source: list[SourceId] = Field(default_factory=list)
+    verified: bool = True
+    note: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Items
+
+
+class Option(Frozen):
+    """One answer option of a choice item."""
+
+    code: Code
+    label: str
+    score: Number | None = None
+    loinc: str | None = None
+    exclusive: bool = Field(
+        default=False, description="Multi-choice only: cannot be combined with other codes."
+    )
+
+
+class ChoiceSet(Frozen):
+    """Options shared by several items (e.g. the PHQ frequency scale)."""
+
+    options: list[Option] = Field(min_length=1)
+    loinc: str | None = Field(default=None, description="LOINC answer list, e.g. LL358-3.")
+    note: str | None = None
+
+
+class _ItemBase(Frozen):
+    id: ItemId
+    text: str = Field(description="The question as asked.")
+    label: str | None = Field(default=None, description="A short name for summaries and tables.")
+    help: str | None = None
+    required: bool = True
+    show_if: Condition | None = None
+    loinc: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The short name for summaries: `label`, else the question text."""
+        return self.label or self.text
+
+
+class TextItem(_ItemBase):
+    type: Literal["text"]
+    max_length: int = Field(default=500, ge=1, le=100_000)
+    multiline: bool = False
+
+
+class DateItem(_ItemBase):
+    type: Literal["date"]
+    not_after_assessment: bool = Field(
+        default=False, description="The date cannot be later than the date of the screening."
+    )
+    earliest: dt.date | None = None
+
+
+class IntegerItem(_ItemBase):
+    type: Literal["integer"]
+    unit: str | None = None
+    min: int | None = None
+    max: int | None = None
+
+
+class NumberItem(_ItemBase):
+    type: Literal["number"]
+    unit: str | None = None
+    min: Number | None = None
+    max: Number | None = None
+
+
+class BooleanItem(_ItemBase):
+    type: Literal["boolean"]
+    yes_label: str = "Yes"
+    no_label: str = "No"
+
+
+class ChoiceItem(_ItemBase):
+    type: Literal["choice"]
+    options: ItemId | list[Option] = Field(description="A choice-set name or a list of options.")
+
+
+class MultiChoiceItem(_ItemBase):
+    type: Literal["multi_choice"]
+    options: ItemId | list[Option]
+
+
+FieldItem = Annotated[
+    TextItem | DateItem | IntegerItem | NumberItem | BooleanItem | ChoiceItem,
+    Field(discriminator="type"),
+]
+
+
+class GroupItem(_ItemBase):
+    """A repeating group: a list of rows, each with the same fields (e.g. antidepressant trials)."""
+
+    type: Literal["group"]
+    fields: list[FieldItem] = Field(min_length=1)
+    min_rows: int = Field(default=0, ge=0)
+    max_rows: int = Field(default=50, ge=1)
+    row_label: str = "Row"
+
+
+Item = Annotated[
+    TextItem | DateItem | IntegerItem | NumberItem | BooleanItem | ChoiceItem | MultiChoiceItem | GroupItem,
+    Field(discriminator="type"),
+]
+ScalarItem = TextItem | DateItem | IntegerItem | NumberItem | BooleanItem | ChoiceItem
+
+
+class Section(Frozen):
+    """A page of the questionnaire, or (with `instrument`) the place an included instrument goes."""
+
+    id: ItemId
+    title: str | None = None
+    description: str | None = None
+    show_if: Condition | None = None
+    items: list[Item] = Field(default_factory=list)
+    instrument: Slug | None = Field(
+        default=None, description="Insert the sections of an included instrument."
+    )
+
+    @model_validator(mode="after")
+    def _items_or_instrument(self) -> Section:
+        if self.instrument is not None:
+            if self.items:
+                raise ValueError("a section either includes an instrument or lists items, not both")
+        elif not self.items:
+            raise ValueError("a section needs items (or 'instrument' to include one)")
+        elif self.title is None:
+            raise ValueError("a section with items needs a title")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Derived values
+
+
+class _DerivedBase(Frozen):
+    id: ItemId
+    title: str
+    unit: str | None = None
+    source: list[SourceId] = Field(default_factory=list)
+    verified: bool = True
+    note: str | None = None
+
+
+class AgeYears(_DerivedBase):
+    """Whole years between a date item and the date of the screening."""
+
+    kind: Literal["age_years"]
+    date_of_birth: ItemId
+
+
+class Bmi(_DerivedBase):
+    """Body-mass index, kg/m², to one decimal."""
+
+    kind: Literal["bmi"]
+    weight_kg: ItemId
+    height_cm: ItemId
+
+
+class Count(_DerivedBase):
+    """Rows of a group for which `where` is true (all rows without `where`)."""
+
+    kind: Literal["count"]
+    group: ItemId
+    where: Condition | None = None
+
+
+class Test(_DerivedBase):
+    """A named condition: true, false or unknown."""
+
+    kind: Literal["condition"]
+    when: Condition
+
+
+class IdealBodyWeight(_DerivedBase):
+    """Ideal body weight in kg by the Devine formula; unknown when sex is neither listed male nor female."""
+
+    kind: Literal["ideal_body_weight"]
+    formula: Literal["devine"] = "devine"
+    sex: ItemId
+    height_cm: ItemId
+    male: list[Code] = Field(min_length=1)
+    female: list[Code] = Field(min_length=1)
+
+
+class AdjustedBodyWeight(_DerivedBase):
+    """Ideal weight plus `factor` times the excess of actual over ideal weight."""
+
+    kind: Literal["adjusted_body_weight"]
+    ideal: ItemId
+    actual_kg: ItemId
+    factor: float = Field(default=0.4, gt=0, lt=1)
+
+
+Derived = Annotated[
+    AgeYears | Bmi | Count | Test | IdealBodyWeight | AdjustedBodyWeight,
+    Field(discriminator="kind"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Scores
+
+
+class PointRange(Frozen):
+    """Points given when a value lies in [min, max] (either bound may be open)."""
+
+    min: Number | None = None
+    max: Number | None = None
+    points: Number
+
+
+class ScoreTerm(Frozen):
+    """One addend of a score: an item or derived value, optionally mapped to points.
+
+    A choice item adds its option's score; a boolean adds `if_true` / `if_false`; a number adds
+    itself, or the points of the range it falls in when `points` is given.
+    """
+
+    item: ItemId | None = None
+    derived: ItemId | None = None
+    points: list[PointRange] | None = None
+    if_true: Number = 1
+    if_false: Number = 0
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ScoreTerm:
+        if (self.item is None) == (self.derived is None):
+            raise ValueError("a score term names exactly one of item or derived")
+        return self
+
+    @property
+    def ref(self) -> str:
+        return self.item if self.item is not None else str(self.derived)
+
+
+class Band(Frozen):
+    """A labelled interval of a score, bounds included."""
+
+    min: Number
+    max: Number
+    label: str
+    meaning: str | None = Field(default=None, description="What the band usually calls for.")
+
+
+class Score(Frozen):
+    """A declarative score. `items` is shorthand for a sum of option scores.
+
+    The value is unknown (null) when any input is unknown, or when `requires` is not true.
+    Bands must cover the whole possible range with no gap or overlap (the checker proves it).
+    """
+
+    id: ItemId
+    title: str
+    loinc: str | None = None
+    items: list[ItemId] | None = None
+    terms: list[ScoreTerm] | None = None
+    requires: Condition | None = None
+    bands: list[Band] = Field(min_length=1)
+    source: list[SourceId] = Field(default_factory=list)
+    verified: bool = True
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _items_or_terms(self) -> Score:
+        if (self.items is None) == (self.terms is None):
+            raise ValueError("a score has either 'items' (a sum of option scores) or 'terms'")
+        return self
+
+    @property
+    def all_terms(self) -> list[ScoreTerm]:
+        if self.terms is not None:
+            return list(self.terms)
+        return [ScoreTerm(item=item_id) for item_id in self.items or []]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules and requirements
+
+
+class Rule(Frozen):
+    """A flag: when `when` is true, the flag fires with its severity, action and source."""
+
+    id: RuleId
+    severity: Severity
+    title: str = Field(description="A plain statement of what was found.")
+    when: Condition
+    action: str = Field(description="What the clinic should do.")
+    source: list[SourceId] = Field(default_factory=list)
+    note: str | None = Field(default=None, description="Where sources disagree, say so here.")
+    verified: bool = True
+    crisis: bool = Field(default=False, description="Show crisis resources at once when this fires.")
+
+
+class Requirement(Frozen):
+    """A criterion that must be met for the status `candidate` (e.g. TRD criteria)."""
+
+    id: ItemId
+    title: str
+    when: Condition
+    unmet: str = Field(description="What it means when the criterion is not met.")
+    source: list[SourceId] = Field(default_factory=list)
+    verified: bool = True
+    note: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans
+
+
+class PerKgDose(Frozen):
+    """A weight-based dose, shown for actual, ideal and adjusted body weight."""
+
+    kind: Literal["per_kg"]
+    mg_per_kg: float = Field(gt=0)
+    infusion_minutes: int | None = Field(default=None, gt=0)
+    description: str
+
+
+class FixedDose(Frozen):
+    """A fixed dose (e.g. esketamine devices)."""
+
+    kind: Literal["fixed"]
+    first_session_mg: float = Field(gt=0)
+    later_session_mg: list[float] = Field(min_length=1)
+    description: str
+
+
+class PlanSession(Frozen):
+    day: int = Field(ge=1, description="Day of the course, day 1 being the start date.")
+    note: str | None = None
+
+
+class Plan(Frozen):
+    """A treatment protocol the psychiatrist can choose."""
+
+    id: Slug
+    title: str
+    drug: str
+    route: str
+    regulatory: str = Field(description="Regulatory status, e.g. 'Off-label for depression'.")
+    off_label: bool
+    dose: Annotated[PerKgDose | FixedDose, Field(discriminator="kind")]
+    schedule: str
+    sessions: list[PlanSession] = Field(min_length=1)
+    before_session: list[str] = Field(default_factory=list)
+    monitoring: list[str] = Field(default_factory=list)
+    observation: str
+    discharge: list[str] = Field(default_factory=list)
+    after_session: list[str] = Field(default_factory=list)
+    patient_summary: str
+    source: list[SourceId] = Field(default_factory=list)
+    verified: bool = True
+    note: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Document content
+
+
+class Evidence(Frozen):
+    """A benefit or risk with its figure and source, for the documents."""
+
+    id: ItemId
+    kind: Literal["benefit", "risk"]
+    plans: list[Slug] = Field(default_factory=list, description="Plans this applies to; empty means all.")
+    statement: str
+    figure: str | None = None
+    patient_text: str | None = Field(default=None, description="Plain-language version for the handout.")
+    source: list[SourceId] = Field(default_factory=list)
+    verified: bool = True
+    note: str | None = None
+
+
+class HandoutBlock(Frozen):
+    """A section of the patient handout, in plain language."""
+
+    id: ItemId
+    heading: str
+    paragraphs: list[str] = Field(default_factory=list)
+    bullets: list[str] = Field(default_factory=list)
+    plans: list[Slug] = Field(default_factory=list, description="Plans this applies to; empty means all.")
+    show_if: Condition | None = None
+    emphasis: Literal["normal", "warning", "crisis"] = "normal"
+    source: list[SourceId] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Worked examples
+
+
+class ScoreExpectation(Frozen):
+    value: Number | None
+    band: str | None = None
+
+
+class Expectation(Frozen):
+    """What a worked example must produce. Only the keys given are checked."""
+
+    status: Status | None = None
+    scores: dict[ItemId, Number | ScoreExpectation | None] = Field(default_factory=dict)
+    derived: dict[ItemId, Scalar | None] = Field(default_factory=dict)
+    flags: list[RuleId] | None = Field(default=None, description="The exact set of flags that fire.")
+    flags_include: list[RuleId] = Field(default_factory=list)
+    flags_exclude: list[RuleId] = Field(default_factory=list)
+    missing: list[str] | None = Field(default=None, description="The exact missing list, in order.")
+    missing_include: list[str] = Field(default_factory=list)
+    crisis: bool | None = None
+    requirements: dict[ItemId, bool | None] = Field(default_factory=dict)
+    problems_include: list[str] = Field(default_factory=list)
+    review_unmatched: list[RuleId] | None = None
+    review_unacknowledged: list[RuleId] | None = None
+
+
+class Example(Frozen):
+    """Answers and what they must produce; `check` runs every example."""
+
+    name: str
+    extends: str | None = Field(default=None, description="Start from another example's answers.")
+    assessed_on: dt.date | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+    unset: list[str] = Field(default_factory=list, description="Answers of the extended example to remove.")
+    review: dict[str, Any] | None = None
+    expect: Expectation
+
+
+# ---------------------------------------------------------------------------------------------
+# The file
+
+
+class Questionnaire(Frozen):
+    """One questionnaire file: an instrument, or a screening that includes instruments."""
+
+    id: Slug
+    kind: Literal["instrument", "screening"]
+    version: SemVer
+    title: str
+    description: str | None = None
+    copyright: str | None = None
+    loinc: str | None = None
+    source: list[SourceId] = Field(default_factory=list)
+    includes: list[Slug] = Field(default_factory=list)
+    sources: dict[SourceId, Source] = Field(default_factory=dict)
+    parameters: dict[ItemId, Parameter] = Field(default_factory=dict)
+    choice_sets: dict[ItemId, ChoiceSet] = Field(default_factory=dict)
+    sections: list[Section] = Field(min_length=1)
+    derived: list[Derived] = Field(default_factory=list)
+    scores: list[Score] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    requirements: list[Requirement] = Field(default_factory=list)
+    plans: list[Plan] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    handout: list[HandoutBlock] = Field(default_factory=list)
+    examples: list[Example] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _instruments_do_not_include(self) -> Questionnaire:
+        if self.kind == "instrument" and self.includes:
+            raise ValueError("an instrument cannot include other questionnaires; make it a screening")
+        return self
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the questionnaire format, for editors that check YAML as you type."""
+    schema = Questionnaire.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Ketamine screening questionnaire"
+    return schema
