@@ -1,0 +1,106 @@
+"""Where the database is, how connections are set up, and creating the tables on first use.
+
+SQLite (the default, for a small clinic server) gets a write-ahead log so readers never wait for
+the writer, foreign keys, a busy timeout, and full fsync on commit (an answer acknowledged to the
+user survives a power cut). SQLAlchemy, not the sqlite3 module, starts transactions: reads get
+a plain BEGIN (a consistent snapshot), writes a BEGIN IMMEDIATE (the write lock is taken up front,
+so two writers queue instead of failing half-way).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy.engine import URL, make_url
+
+from screening.storage.errors import InvalidRequest, SchemaVersionError
+from screening.storage.schema import APPEND_ONLY_TRIGGERS, SCHEMA_VERSION, Base, SchemaVersionRow
+
+DATABASE_URL_ENV = "SCREENING_DATABASE_URL"
+"""Environment variable holding any SQLAlchemy URL; unset means SQLite at `default_database_path()`."""
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+WRITE_OPTION = "screening_write"
+"""Execution option marking a write transaction (SQLite: BEGIN IMMEDIATE)."""
+
+_PG_INIT_LOCK = 0x5C4EE9  # advisory lock id serialising table creation between processes
+
+
+def repository_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def default_database_path() -> Path:
+    """`data/screenings.db` under the repository root."""
+    return repository_root() / "data" / "screenings.db"
+
+
+def database_url(url: str | URL | None = None) -> URL:
+    """The URL to use: the one given, else $SCREENING_DATABASE_URL, else the default SQLite file."""
+    if url is None:
+        url = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{default_database_path()}"
+    return make_url(url)
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        return None
+    return Path(database[len("file:") :] if database.startswith("file:") else database)
+
+
+def create_storage_engine(url: URL, *, echo: bool = False) -> Engine:
+    """An engine for `url`, configured as described in the module docstring."""
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    path = _sqlite_file(url)
+    if path is None:
+        raise InvalidRequest(
+            "In-memory SQLite is not supported: every connection would see a different, empty "
+            "database. Use a file, e.g. sqlite:///path/to/test.db."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
+    # Take transaction control away from the sqlite3 module (see _begin_sqlite_transaction).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    if connection.get_execution_options().get(WRITE_OPTION):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def prepare_schema(engine: Engine, now: datetime) -> None:
+    """Create missing tables and the schema-version row; refuse a database of another version."""
+    with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_INIT_LOCK})
+        Base.metadata.create_all(connection)
+        for statement in APPEND_ONLY_TRIGGERS.get(engine.dialect.name, ()):
+            connection.exec_driver_sql(statement)
+        found = connection.execute(select(SchemaVersionRow.version)).scalar_one_or_none()
+        if found is None:
+            connection.execute(insert(SchemaVersionRow).values(id=1, version=SCHEMA_VERSION, applied_at=now))
+        elif found != SCHEMA_VERSION:
+            raise SchemaVersionError(found, SCHEMA_VERSION)
+

@@ -1,0 +1,177 @@
+"""Tables of the screening database (SQLAlchemy 2 typed ORM).
+
+JSON is kept as canonical text (see `values.canonical_json`) in TEXT columns rather than in a
+database JSON type: the text read back is byte for byte what was hashed into the audit trail, on
+SQLite and PostgreSQL alike. Times are stored in UTC and read back as aware datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from screening.storage.records import SCREENING_STATUSES
+
+SCHEMA_VERSION = 1
+"""Bump with every change to the tables, together with a migration step in `engine.py`."""
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; SQLite keeps it without zone, PostgreSQL as timestamptz."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Storage times must be timezone-aware.")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersionRow(Base):
+    """A single row: the schema version the database was created or last migrated with."""
+
+    __tablename__ = "schema_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DefinitionRow(Base):
+    """A questionnaire definition as it was when screenings were taken with it, keyed by the
+    engine's SHA-256 so screenings taken with the same files share one copy."""
+
+    __tablename__ = "questionnaire_definitions"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(100))
+    # canonical JSON list of [file name, YAML text] pairs, in the engine's order
+    files_json: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+_STATUS_LIST = ", ".join(f"'{status}'" for status in SCREENING_STATUSES)
+
+
+class ScreeningRow(Base):
+    __tablename__ = "screenings"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_LIST})", name="ck_screenings_status"),
+        Index("ix_screenings_updated_at", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(200))
+    questionnaire_version: Mapped[str] = mapped_column(String(100))
+    questionnaire_sha256: Mapped[str] = mapped_column(ForeignKey("questionnaire_definitions.sha256"))
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessed_on_revision: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[str] = mapped_column(String(200))
+    created_by_name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # denormalised from the answers `patient_name` and `mrn` for the list page, with folded copies
+    # (values.search_key) for accent- and case-insensitive search
+    patient_name: Mapped[str | None] = mapped_column(Text)
+    mrn: Mapped[str | None] = mapped_column(String(200))
+    patient_name_key: Mapped[str | None] = mapped_column(Text)
+    mrn_key: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    # the content revision the status was computed at; stale when content_revision is newer
+    status_revision: Mapped[int] = mapped_column(Integer)
+    # revision = number of audit events; content_revision = revision of the last change to
+    # answers, review, assessment date or signature (document events do not count)
+    revision: Mapped[int] = mapped_column(Integer)
+    content_revision: Mapped[int] = mapped_column(Integer)
+    audit_head: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[str | None] = mapped_column(String(200))
+    signed_by_name: Mapped[str | None] = mapped_column(String(200))
+    signed_by_credentials: Mapped[str | None] = mapped_column(String(200))
+    signed_by_authenticated: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class AnswerRow(Base):
+    __tablename__ = "answers"
+
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # canonical JSON text; NULL once the answer is cleared (the row stays, for conflict checks)
+    value_json: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), primary_key=True)
+    review_json: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEventRow(Base):
+    """Append-only: the API never updates or deletes a row, and database triggers refuse to."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("screening_id", "seq", name="uq_audit_events_screening_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[str] = mapped_column(String(200))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor_authenticated: Mapped[bool] = mapped_column(Boolean)
+    actor_credentials: Mapped[str | None] = mapped_column(String(200))
+    payload_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+APPEND_ONLY_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "sqlite": tuple(
+        f"CREATE TRIGGER IF NOT EXISTS audit_events_no_{operation.lower()} BEFORE {operation} "
+        "ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"
+        for operation in ("UPDATE", "DELETE")
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$body$ BEGIN RAISE EXCEPTION 'audit events are append-only'; END $body$",
+        "CREATE OR REPLACE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
+    ),
+}
+"""Statements run at every start (they are idempotent) so the database itself refuses to update or
+delete audit events, whoever asks. Somebody with the rights to drop a trigger can still tamper;
+`Store.verify_audit` catches that."""

@@ -1,0 +1,131 @@
+"""Checking and normalising what callers hand to storage: JSON values, item ids, reviews, search
+text. Error messages name the item or key and the offending type, never the value."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+
+from screening.storage.errors import InvalidRequest
+from screening.storage.records import SCREENING_STATUSES as _STATUSES
+from screening.storage.records import JsonInput, JsonValue, ScreeningStatus
+
+ITEM_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,199}")
+
+REVIEW_KEYS = ("clinician", "protocol", "weight_basis", "start_date", "decision", "acknowledged")
+"""Keys a caller may set in a review (SPEC 4.1). `signed_at` is set by signing, never by a save."""
+WEIGHT_BASES = ("actual", "ideal", "adjusted")
+DECISIONS = ("proceed", "do_not_proceed", "defer")
+
+
+def canonical_json(value: object) -> str:
+    """The one serialisation used for storage and hashing: sorted keys, no spaces, UTF-8 text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def check_item_id(item_id: str) -> str:
+    if not isinstance(item_id, str) or not ITEM_ID.fullmatch(item_id):
+        raise InvalidRequest(
+            "Item ids start with a letter and use letters, digits, '_', '.' or '-' (at most 200)."
+        )
+    return item_id
+
+
+def check_status(status: str) -> ScreeningStatus:
+    for known in _STATUSES:
+        if status == known:
+            return known
+    raise InvalidRequest(f"Unknown screening status {status!r}; expected one of {', '.join(_STATUSES)}.")
+
+
+def _check_text(text: str, where: str) -> str:
+    if "\x00" in text:
+        raise InvalidRequest(f"{where} contains a NUL character.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidRequest(f"{where} is not valid Unicode text (lone surrogate).") from None
+    return text
+
+
+def to_json(value: object, where: str) -> JsonValue:
+    """A plain copy of `value` as JSON data, or InvalidRequest naming `where` and the bad type.
+
+    Dates are refused rather than converted, so what is read back is exactly what was written:
+    pass `date.isoformat()`.
+    """
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidRequest(f"{where} is a number that is not finite.")
+        return value
+    if isinstance(value, str):
+        return _check_text(value, where)
+    if isinstance(value, date | datetime):
+        kind = type(value).__name__
+        raise InvalidRequest(f"{where} is a {kind}; store dates as ISO strings (isoformat()).")
+    if isinstance(value, Mapping):
+        copied: dict[str, JsonValue] = {}
+        for key, inner in value.items():
+            if not isinstance(key, str):
+                raise InvalidRequest(f"{where} has a key of type {type(key).__name__}; keys must be strings.")
+            copied[_check_text(key, f"a key of {where}")] = to_json(inner, where)
+        return copied
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        return [to_json(inner, where) for inner in value]
+    raise InvalidRequest(f"{where} has unsupported type {type(value).__name__}.")
+
+
+def answer_json(item_id: str, value: JsonInput) -> JsonValue:
+    return to_json(value, f"The answer to {item_id!r}")
+
+
+def normalise_review(review: Mapping[str, JsonInput]) -> dict[str, JsonValue]:
+    """Check a review against SPEC 4.1 and return a plain copy without unset (None) keys."""
+    plain = to_json(review, "The review")
+    if not isinstance(plain, dict):
+        raise InvalidRequest("A review is a mapping of review fields.")
+    unknown = sorted(key for key in plain if key not in REVIEW_KEYS)
+    if unknown:
+        detail = "; signed_at is set by signing" if "signed_at" in unknown else ""
+        raise InvalidRequest(
+            f"Unknown review key(s) {', '.join(unknown)}; expected {', '.join(REVIEW_KEYS)}{detail}."
+        )
+    result: dict[str, JsonValue] = {key: value for key, value in plain.items() if value is not None}
+    for key in ("clinician", "protocol", "start_date"):
+        if key in result and not isinstance(result[key], str):
+            raise InvalidRequest(f"Review field {key!r} must be text.")
+    _check_choice(result, "weight_basis", WEIGHT_BASES)
+    _check_choice(result, "decision", DECISIONS)
+    start = result.get("start_date")
+    if isinstance(start, str):
+        try:
+            date.fromisoformat(start)
+        except ValueError:
+            raise InvalidRequest("Review field 'start_date' must be an ISO date (YYYY-MM-DD).") from None
+    acknowledged = result.get("acknowledged")
+    if acknowledged is not None and not (
+        isinstance(acknowledged, dict) and all(isinstance(note, str) for note in acknowledged.values())
+    ):
+        raise InvalidRequest("Review field 'acknowledged' must map flag ids to notes (text).")
+    return result
+
+
+def _check_choice(review: dict[str, JsonValue], key: str, allowed: tuple[str, ...]) -> None:
+    if key in review and review[key] not in allowed:
+        raise InvalidRequest(f"Review field {key!r} must be one of {', '.join(allowed)}.")
+
+
+def search_key(text: str) -> str:
+    """Text folded for searching: accents and case removed, compatibility forms unified, runs of
+    white space collapsed. 'FERNÁNDEZ' and 'Fernandez' both become 'fernandez'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = unicodedata.normalize("NFKC", bare.casefold())
+    return " ".join(folded.split())
+
