@@ -103,4 +103,3 @@ def prepare_schema(engine: Engine, now: datetime) -> None:
             connection.execute(insert(SchemaVersionRow).values(id=1, version=SCHEMA_VERSION, applied_at=now))
         elif found != SCHEMA_VERSION:
             raise SchemaVersionError(found, SCHEMA_VERSION)
-

@@ -14,9 +14,7 @@ from typing import Literal, TypeAlias, get_args
 JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
 """A JSON value as stored and returned: answers, review fields, audit payloads."""
 
-JsonInput: TypeAlias = (
-    str | int | float | bool | Sequence["JsonInput"] | Mapping[str, "JsonInput"] | None
-)
+JsonInput: TypeAlias = str | int | float | bool | Sequence["JsonInput"] | Mapping[str, "JsonInput"] | None
 """What a caller may pass where a JSON value is stored (tuples and other mappings are copied)."""
 
 Role = Literal["coordinator", "psychiatrist"]

@@ -82,7 +82,10 @@ def to_json(value: object, where: str) -> JsonValue:
 
 
 def answer_json(item_id: str, value: JsonInput) -> JsonValue:
-    return to_json(value, f"The answer to {item_id!r}")
+    try:
+        return to_json(value, f"The answer to {item_id!r}")
+    except InvalidRequest as error:
+        raise InvalidRequest(str(error), item_id=item_id) from None
 
 
 def normalise_review(review: Mapping[str, JsonInput]) -> dict[str, JsonValue]:
@@ -128,4 +131,3 @@ def search_key(text: str) -> str:
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     folded = unicodedata.normalize("NFKC", bare.casefold())
     return " ".join(folded.split())
-
