@@ -168,11 +168,18 @@ class Definition:
 
     @cached_property
     def scores(self) -> dict[str, Score]:
+        """Scores in the order the questionnaire asks for their first item (PHQ-9 before MSM)."""
         result: dict[str, Score] = {}
         for part in self.parts():
             for score in part.scores:
                 result.setdefault(score.id, score)
-        return result
+        position = {item_id: index for index, item_id in enumerate(self.items)}
+
+        def first_item(score: Score) -> int:
+            refs = [term.item for term in score.all_terms if term.item in position]
+            return min((position[ref] for ref in refs if ref is not None), default=len(position))
+
+        return dict(sorted(result.items(), key=lambda pair: first_item(pair[1])))
 
     @cached_property
     def rules(self) -> tuple[Rule, ...]:

@@ -14,9 +14,9 @@
   requirement is not met, or an absolute or relative rule could not be evaluated; else
   `candidate`.
 * A rule that is unknown only because the items it reads were not asked (pregnancy for a male
-  patient) is not applicable. A rule that is unknown for any other reason (an optional item left
-  blank, a value that cannot be computed) is *undetermined* and keeps the status from
-  `candidate`.
+  patient) or are optional and left blank is not applicable. A rule that is unknown because a
+  required answer is missing or a value cannot be computed (an age without the date of the
+  screening) is *undetermined*, and keeps the status from `candidate`.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ from screening.model import (
 )
 
 Truth = bool | None
-Cause = Literal["hidden", "unanswered", "uncomputable"]
+Cause = Literal["hidden", "optional", "unanswered", "uncomputable"]
 
 _KG_PER_INCH_DEVINE = 2.3
 _CM_PER_INCH = 2.54
@@ -370,7 +370,9 @@ class Evaluator:
         if self.value(ref) is not None:
             return None
         if kind == "item":
-            return "unanswered" if self.shown(ref) else "hidden"
+            if not self.shown(ref):
+                return "hidden"
+            return "unanswered" if self.definition.items[ref].required else "optional"
         inputs = self._inputs(ref)
         causes = [self.cause(i) for i in inputs]
         known = [c for c in causes if c is not None]
@@ -380,6 +382,8 @@ class Evaluator:
             return "uncomputable"
         if "unanswered" in known:
             return "unanswered"
+        if "optional" in known:
+            return "optional"
         return "hidden"
 
     def _inputs(self, ref: str) -> list[str]:
@@ -547,7 +551,7 @@ def assess(
         elif (
             truth is None
             and rule.severity in ("absolute", "relative")
-            and any(evaluator.cause(ref) != "hidden" for ref in unknown)
+            and any(evaluator.cause(ref) in ("unanswered", "uncomputable") for ref in unknown)
         ):
             undetermined.append(rule.id)
     flags.sort(key=lambda flag: SEVERITY_ORDER[flag.severity])

@@ -46,7 +46,7 @@ def resolve_example(
         for key in example.unset:
             answers.pop(key, None)
         answers.update(example.answers)
-        if example.assessed_on is not None:
+        if "assessed_on" in example.model_fields_set:
             assessed_on = example.assessed_on
         if example.review is not None:
             review = dict(example.review)
