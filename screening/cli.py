@@ -93,7 +93,8 @@ def _check(args: argparse.Namespace) -> int:
     for issue in catalog.issues:
         print(issue)
     errors, warnings = len(catalog.errors), len(catalog.warnings)
-    examples = "" if args.no_examples else f", ran {catalog.examples_run} worked examples"
+    ran = catalog.examples_run
+    examples = "" if args.no_examples else f", ran {ran} worked example{'s' * (ran != 1)}"
     print(
         f"checked {len(catalog.files)} file{'s' * (len(catalog.files) != 1)}{examples}: "
         f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"

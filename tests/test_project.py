@@ -1,0 +1,76 @@
+"""Guards of the project itself: layering, generated files, and the README's promises."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from screening.loading import build_catalog, load_catalog, parse_text
+from screening.model import json_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "screening").rglob("*.py")), ids=lambda p: p.name)
+def test_domain_core_never_imports_streamlit(path: Path) -> None:
+    assert "streamlit" not in _imports(path)
+
+
+def test_exported_json_schema_is_current() -> None:
+    exported = json.loads((ROOT / "docs" / "questionnaire.schema.json").read_text(encoding="utf-8"))
+    assert exported == json_schema(), "regenerate with: python -m screening schema > docs/questionnaire.schema.json"
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_test_command() -> None:
+    quick_start = _readme().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", quick_start, re.S)
+    commands = [line for block in blocks for line in block.strip().splitlines() if line.strip()]
+    assert len(commands) == 2
+    run_app, run_tests = commands
+    assert "requirements.txt" in run_app and "streamlit run app.py" in run_app
+    assert "requirements-dev.txt" in run_tests and "pytest" in run_tests
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert run_tests in ci.splitlines(), ".ci/run must call the README's test command verbatim"
+
+
+def test_readme_format_example_loads_and_its_examples_pass() -> None:
+    match = re.search(r"A small\nbut complete instrument:\n\n```yaml\n(.*?)```", _readme(), re.S)
+    assert match, "the README's format example moved; update this test"
+    catalog = build_catalog([parse_text("README.md", match.group(1))])
+    assert [str(issue) for issue in catalog.issues] == []
+    assert catalog.examples_run == 1
+    assert "sleep-check" in catalog.definitions
+
+
+def test_every_bundled_questionnaire_loads_with_examples() -> None:
+    catalog = load_catalog()
+    assert [str(issue) for issue in catalog.issues] == []
+    assert set(catalog.definitions) == {"phq9", "gad7", "asq", "ketamine-trd-intake"}
+    for definition in catalog.definitions.values():
+        assert definition.questionnaire.examples, definition.id
+
+
+def test_architecture_doc_maps_every_core_module() -> None:
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    modules = [p for p in (ROOT / "screening").glob("*.py") if p.name not in {"__init__.py", "__main__.py"}]
+    unmapped = [p.name for p in modules if f"screening/{p.name}" not in doc]
+    assert unmapped == [], f"add these to the code map in docs/ARCHITECTURE.md: {unmapped}"
