@@ -33,7 +33,8 @@ def test_domain_core_never_imports_streamlit(path: Path) -> None:
 
 def test_exported_json_schema_is_current() -> None:
     exported = json.loads((ROOT / "docs" / "questionnaire.schema.json").read_text(encoding="utf-8"))
-    assert exported == json_schema(), "regenerate with: python -m screening schema > docs/questionnaire.schema.json"
+    hint = "regenerate with: python -m screening schema > docs/questionnaire.schema.json"
+    assert exported == json_schema(), hint
 
 
 def _readme() -> str:
