@@ -160,7 +160,8 @@ def load_yaml(text: str) -> YamlDocument:
 
 
 def _syntax_hint(message: str) -> str | None:
-    if "tab" in message:
+    # PyYAML names a tab as the escaped character, e.g. "found character '\\t' that cannot start any token".
+    if "tab" in message or "'\\t'" in message:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in message:
         return "a value containing ': ' must be quoted"
