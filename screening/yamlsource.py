@@ -18,6 +18,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 Path = tuple[Any, ...]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,13 @@ class _Builder:
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
+            _plain_collection(node, _SEQ_TAG)
             return [self.build(child, (*path, index)) for index, child in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         return self.loader.construct_object(node, deep=True)
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
+        _plain_collection(node, _MAP_TAG)
         result: dict[Any, Any] = {}
         merged: list[dict[Any, Any]] = []
         for key_node, value_node in node.value:
@@ -131,6 +135,15 @@ class _Builder:
                     YamlProblem("E002", "a merge key ('<<') must refer to a mapping", _mark(child))
                 )
         return sources
+
+
+def _plain_collection(node: Node, tag: str) -> None:
+    """Refuse a tagged mapping or list (`!!python/object/apply:...`), as the safe loader refuses a
+    tagged scalar: the builder constructs containers itself and would otherwise drop the tag."""
+    if node.tag != tag:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+        )
 
 
 def load_yaml(text: str) -> YamlDocument:
