@@ -127,7 +127,7 @@ def _check_choice(review: dict[str, JsonValue], key: str, allowed: tuple[str, ..
 def search_key(text: str) -> str:
     """Text folded for searching: accents and case removed, compatibility forms unified, runs of
     white space collapsed. 'FERNÁNDEZ' and 'Fernandez' both become 'fernandez'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    folded = unicodedata.normalize("NFKC", bare.casefold())
-    return " ".join(folded.split())
+    # decompose again after case folding, which can itself produce accented letters
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    bare = "".join(char for char in folded if not unicodedata.combining(char))
+    return " ".join(unicodedata.normalize("NFC", bare).split())

@@ -7,6 +7,7 @@ sessions): each has its own engine and connections.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -14,8 +15,9 @@ from typing import Any
 
 import pytest
 from conftest import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN, PSYCHIATRIST
+from sqlalchemy import Engine, text
 
-from screening.storage import ConflictError, ScreeningDetail, Store, User, WriteResult
+from screening.storage import ConflictError, QuestionnairePin, ScreeningDetail, Store, User, WriteResult
 
 OpenStore = Callable[[], Store]
 
@@ -219,3 +221,34 @@ def test_concurrent_writers_of_the_same_answer_one_wins_the_rest_conflict(
     assert final.answers["weight_kg"] == winning_value
     assert final.revision == shared.revision + 1
     assert two_stores[0].verify_audit(shared.id).ok
+
+
+def test_concurrent_creations_share_one_copy_of_a_new_definition(
+    two_stores: tuple[Store, Store], raw_engine: Engine
+) -> None:
+    files = {"new-screening.yaml": "id: new-screening\nversion: 2.0.0\n"}
+    pin = QuestionnairePin("new-screening", "2.0.0", hashlib.sha256(b"new-screening 2.0.0").hexdigest())
+    writers = 6
+    barrier = threading.Barrier(writers)
+    created: list[str] = []
+
+    def create(index: int) -> None:
+        barrier.wait()
+        store = two_stores[index % 2]
+        screening = store.create_screening(
+            user=COORDINATOR, questionnaire=pin, definition_files=files, assessed_on=date(2026, 11, 20)
+        )
+        created.append(screening.id)
+
+    threads = [threading.Thread(target=create, args=(index,)) for index in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(set(created)) == writers
+    with raw_engine.connect() as connection:
+        copies = connection.execute(
+            text("SELECT count(*) FROM questionnaire_definitions WHERE sha256 = :sha"), {"sha": pin.sha256}
+        ).scalar_one()
+    assert copies == 1
+    assert all(two_stores[0].get_screening(each).definition_files == files for each in created)
