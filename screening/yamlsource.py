@@ -20,6 +20,7 @@ Path = tuple[Any, ...]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,20 @@ class _Builder:
             _plain_collection(node, _SEQ_TAG)
             return [self.build(child, (*path, index)) for index, child in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
-        return self.loader.construct_object(node, deep=True)
+        return self._scalar(node)
+
+    def _scalar(self, node: Node) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            if node.tag == _TIMESTAMP_TAG:
+                # Shaped like a date but not one (1979-02-30): keep the text, so that validation
+                # reports it against the item or key that holds it.
+                return node.value
+            # An explicit tag whose value does not fit it (`!!int abc`); the value is not repeated.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the value cannot be read as {node.tag!r}", node.start_mark
+            ) from None
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
         _plain_collection(node, _MAP_TAG)
@@ -98,7 +112,7 @@ class _Builder:
             if key_node.tag == _MERGE_TAG:
                 merged.extend(self._merge_sources(value_node, path))
                 continue
-            key: Any = self.loader.construct_object(key_node, deep=True)
+            key: Any = self._scalar(key_node)
             if isinstance(key, (list, dict, set)) or not isinstance(key, Hashable):
                 self.problems.append(
                     YamlProblem("E002", "a mapping key must be a plain value", _mark(key_node))
