@@ -266,12 +266,13 @@ def _format_issues(parsed: ParsedFile, error: ValidationError) -> list[Issue]:
 
 
 def _pattern_hint(pattern: str) -> str:
+    # The version pattern also contains an escaped dot: test it before the dotted rule ids.
+    if "\\d+\\.\\d+" in pattern:
+        return "versions are MAJOR.MINOR.PATCH, e.g. 1.0.0"
     if "\\." in pattern:
         return "rule ids are dotted lower-case words, e.g. ci.rel.hypertension_history"
     if "-" in pattern and "_" not in pattern:
         return "use lower-case letters, digits and hyphens, e.g. ketamine-trd-intake"
-    if "\\d+\\.\\d+" in pattern:
-        return "versions are MAJOR.MINOR.PATCH, e.g. 1.0.0"
     if "A-Z" in pattern:
         return "codes are letters, digits, '_', '.' and '-', starting with a letter or digit"
     return "use lower-case letters, digits and underscores, starting with a letter"
