@@ -359,6 +359,12 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
             )
             continue
         by_id[item.questionnaire.id] = item
+    # Files with format errors have no model, but their id still says what an include meant.
+    broken: dict[str, ParsedFile] = {}
+    for item in parsed:
+        data = item.document.data
+        if item.questionnaire is None and isinstance(data, dict) and isinstance(data.get("id"), str):
+            broken.setdefault(data["id"], item)
 
     # Instruments first: a screening can only be used when what it includes is usable.
     ordered = sorted(
@@ -371,6 +377,16 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
         for index, included in enumerate(questionnaire.includes):
             target = by_id.get(included)
             location = ("includes", index)
+            if target is None and included in broken:
+                item.issues.append(
+                    item.issue(
+                        Code.INCLUDE,
+                        location,
+                        f"includes '{included}', which has errors ({broken[included].path})",
+                        hint="fix that file first; this questionnaire cannot be used until then",
+                    )
+                )
+                continue
             if target is None or target.questionnaire is None:
                 close = difflib.get_close_matches(included, list(by_id), n=1)
                 item.issues.append(
