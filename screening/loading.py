@@ -359,12 +359,7 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
             )
             continue
         by_id[item.questionnaire.id] = item
-    # Files with format errors have no model, but their id still says what an include meant.
-    broken: dict[str, ParsedFile] = {}
-    for item in parsed:
-        data = item.document.data
-        if item.questionnaire is None and isinstance(data, dict) and isinstance(data.get("id"), str):
-            broken.setdefault(data["id"], item)
+    broken = _broken_by_id(parsed)
 
     # Instruments first: a screening can only be used when what it includes is usable.
     ordered = sorted(
@@ -375,19 +370,9 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
         assert questionnaire is not None
         instruments: list[ParsedFile] = []
         for index, included in enumerate(questionnaire.includes):
-            target = by_id.get(included)
+            target = by_id.get(included) or broken.get(included)
             location = ("includes", index)
-            if target is None and included in broken:
-                item.issues.append(
-                    item.issue(
-                        Code.INCLUDE,
-                        location,
-                        f"includes '{included}', which has errors ({broken[included].path})",
-                        hint="fix that file first; this questionnaire cannot be used until then",
-                    )
-                )
-                continue
-            if target is None or target.questionnaire is None:
+            if target is None:
                 close = difflib.get_close_matches(included, list(by_id), n=1)
                 item.issues.append(
                     item.issue(
@@ -398,7 +383,7 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
                     )
                 )
                 continue
-            if target.questionnaire.kind != "instrument":
+            if target.questionnaire is not None and target.questionnaire.kind != "instrument":
                 item.issues.append(
                     item.issue(Code.INCLUDE, location, f"includes '{included}', which is not an instrument")
                 )
@@ -447,6 +432,17 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
                 continue
             item.issues.append(issue)
     return catalog
+
+
+def _broken_by_id(parsed: list[ParsedFile]) -> dict[str, ParsedFile]:
+    """Files with format errors by the id they declare: they have no model, but their id still
+    says what an include of them meant."""
+    broken: dict[str, ParsedFile] = {}
+    for item in parsed:
+        data = item.document.data
+        if item.questionnaire is None and isinstance(data, dict) and isinstance(data.get("id"), str):
+            broken.setdefault(data["id"], item)
+    return broken
 
 
 def load_pinned(files: Mapping[str, str]) -> tuple[Definition | None, list[Issue]]:
