@@ -28,12 +28,12 @@ def resolve_example(
 ) -> tuple[dict[str, Any], dt.date | None, dict[str, Any] | None]:
     """The answers, date and review of an example after following its `extends` chain."""
     chain: list[Example] = []
-    seen: set[str] = set()
+    seen: list[str] = []  # in the order followed, for the message
     current: str | None = name
     while current is not None:
         if current in seen:
             raise ExampleError(f"examples extend each other in a circle: {' → '.join([*seen, current])}")
-        seen.add(current)
+        seen.append(current)
         example = examples.get(current)
         if example is None:
             raise ExampleError(f"extends '{current}', which is not an example here")
