@@ -124,7 +124,7 @@ class _Checker:
             self.add(
                 Code.UNKNOWN_REFERENCE,
                 loc,
-                f"'{ref}' is a {actual}, not a {kind}{context}",
+                f"'{ref}' is {_KIND_WORDS[actual]}, not {_KIND_WORDS[kind]}{context}",
                 hint=f"write '{actual}: {ref}'",
             )
             return False
@@ -825,6 +825,7 @@ _OPERATORS: dict[str, tuple[str, ...]] = {
     "text": ("eq", "ne", "in", "not_in"),
     "group": (),
 }
+_KIND_WORDS = {"item": "an item", "derived": "a derived value", "score": "a score"}
 _TYPE_WORDS = {
     "boolean": "the yes/no item",
     "choice": "the choice item",
