@@ -8,12 +8,10 @@ reached the PostgreSQL half is skipped, unless the variable is set (CI), in whic
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -21,45 +19,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
+from storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock
 
-from screening.storage import QuestionnairePin, ScreeningDetail, Store, User
+from screening.storage import ScreeningDetail, Store
 
 POSTGRES_URL_ENV = "SCREENING_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-DEFINITION_FILES = {
-    "ketamine-trd-intake.yaml": "id: ketamine-trd-intake\nversion: 1.0.0\nincludes: [phq9.yaml]\n",
-    "phq9.yaml": "id: phq9\nversion: 1.0.0\ntitle: PHQ-9 – Patient Health Questionnaire\n",
-}
-PIN = QuestionnairePin(
-    "ketamine-trd-intake",
-    "1.0.0",
-    hashlib.sha256("".join(DEFINITION_FILES.values()).encode()).hexdigest(),
-)
-
-COORDINATOR = User("u-casey", "Casey Intake", "coordinator", authenticated=True)
-OTHER_COORDINATOR = User("u-jordan", "Jordan Desk", "coordinator", authenticated=False)
-PSYCHIATRIST = User("u-okafor", "Dr. R. Okafor", "psychiatrist", authenticated=True, credentials="MD")
-
-
-class FakeClock:
-    """A clock that moves one second per reading; safe to share between threads."""
-
-    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=1)) -> None:
-        self._now = start
-        self._step = step
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            self._now += self._step
-            return self._now
-
-    def peek(self) -> datetime:
-        with self._lock:
-            return self._now
 
 
 @pytest.fixture

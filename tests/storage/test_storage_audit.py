@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from conftest import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 
 from screening.storage import EVENT_KINDS, AuditReport, ScreeningDetail, Store
 from screening.storage.audit import GENESIS_HASH, event_hash

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from sqlalchemy import Engine, text
+from storage_support import (
     COORDINATOR,
     DEFINITION_FILES,
     OTHER_COORDINATOR,
@@ -19,7 +20,6 @@ from conftest import (
     START,
     FakeClock,
 )
-from sqlalchemy import Engine, text
 
 from screening.storage import (
     DATABASE_URL_ENV,
@@ -452,10 +452,8 @@ def test_in_memory_sqlite_is_refused_with_a_reason(url: str) -> None:
         Store(url)
 
 
-def test_sqlite_connections_are_configured_for_a_clinic_server(store: Store) -> None:
-    if store.dialect != "sqlite":
-        pytest.skip("SQLite settings")
-    with store._engine.connect() as connection:  # the store's own connections
+def test_sqlite_connections_are_configured_for_a_clinic_server(tmp_path: Path) -> None:
+    with Store(f"sqlite:///{tmp_path / 'clinic.db'}") as store, store._engine.connect() as connection:
         settings = {
             pragma: connection.exec_driver_sql(f"PRAGMA {pragma}").scalar_one()
             for pragma in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")

@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN, PSYCHIATRIST
 from sqlalchemy import Engine, text
+from storage_support import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN, PSYCHIATRIST
 
 from screening.storage import ConflictError, QuestionnairePin, ScreeningDetail, Store, User, WriteResult
 

@@ -11,9 +11,9 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from storage_support import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN
 
 from screening.storage import ConflictError, JsonValue, Store
 from screening.storage.values import canonical_json, search_key

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from conftest import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST, FakeClock
+from storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST, FakeClock
 
 from screening.storage import (
     ConflictError,
