@@ -158,14 +158,19 @@ class ScreeningDetail(ScreeningSummary):
 class WriteResult:
     """What a write did.
 
-    `revision` is the screening's revision now: pass it as `base_revision` of the next write.
-    `changed` is False when the value was already stored (nothing recorded). `others_changed`
-    is True when somebody else changed the screening after the writer's base revision: reload it
-    to show their changes.
+    `base_revision` is what to pass as `base_revision` of the writer's next write. It is the new
+    `revision` when the writer had seen every other change; when somebody else changed the
+    screening after the writer's base (`others_changed`), it stays at the writer's old base,
+    because the writer has not seen those changes yet: reload the screening (`get_screening`) to
+    show them and to move on to its revision. Until then a write to an item somebody else changed
+    conflicts instead of overwriting it, and so does signing.
+
+    `changed` is False when the value was already stored (nothing recorded).
     """
 
     screening_id: str
     revision: int
+    base_revision: int
     changed: bool
     others_changed: bool
 

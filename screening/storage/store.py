@@ -6,12 +6,14 @@ so a `Store` can be shared by any number of sessions and threads. Calls return f
 (`records.py`), never ORM objects.
 
 Concurrency. Every write takes `base_revision`, the screening revision its writer last saw (from
-`get_screening` or the previous `WriteResult`). A write first locks the screening (a row lock on
-PostgreSQL, the write lock on SQLite), then compares the revision that last changed its own
-target (one answer, the review or the assessment date) with `base_revision`: if somebody changed
-that target since, the write fails with `ConflictError` and nothing is saved. Writes to other
-targets go through, so two people entering different answers never conflict. Writing the value
-that is already stored is not a change and never conflicts.
+`get_screening`, or `WriteResult.base_revision` of the previous write). A write first locks the
+screening (a row lock on PostgreSQL, the write lock on SQLite), then compares the revision that
+last changed its own target (one answer, the review or the assessment date) with `base_revision`:
+if somebody changed that target since, the write fails with `ConflictError` and nothing is saved.
+Writes to other targets go through, so two people entering different answers never conflict.
+Writing the value that is already stored is not a change and never conflicts. A writer's base
+only moves past other people's changes when it reloads the screening, so an answer it has not
+seen is never overwritten, and a psychiatrist signs only what was on the screen.
 
 Audit. Every change appends one event, numbered by the new revision and hash-chained to the
 previous event (see `audit.py`); `verify_audit` walks the chain and replays it against the stored
@@ -379,7 +381,7 @@ class Store:
                 seq = self._append(session, row, change.kind, change.payload(), user=user, now=self._now())
                 change.apply(session, row, seq)
             _keep_status(row, wanted_status, others)
-            return WriteResult(row.id, row.revision, changed=change.changed, others_changed=others)
+            return _result(row, base_revision, changed=change.changed, others_changed=others)
 
     # ------------------------------------------------------------------ signing and amending
 
@@ -423,8 +425,9 @@ class Store:
             row.signed_by_authenticated = user.authenticated
             row.status = status
             row.status_revision = seq
+            result = _result(row, base_revision, changed=True, others_changed=False)
         logger.info("Screening %s signed at revision %d", screening_id, seq)
-        return WriteResult(screening_id, seq, changed=True, others_changed=False)
+        return result
 
     def amend(
         self,
@@ -498,18 +501,19 @@ class Store:
             for change in changes:
                 change.apply(session, row, seq)
             _keep_status(row, status, others)
+            result = _result(row, base_revision, changed=True, others_changed=others)
         logger.info("Screening %s amended at revision %d", screening_id, seq)
-        return WriteResult(screening_id, seq, changed=True, others_changed=others)
+        return result
 
     # ------------------------------------------------------------------ other events
 
     def record_document(
         self, screening_id: str, *, user: User, document: str, details: Mapping[str, JsonInput] | None = None
-    ) -> WriteResult:
+    ) -> AuditEvent:
         """Record in the audit trail that a document was generated (allowed on signed screenings).
 
-        Not an edit: it never conflicts and leaves `updated_at` alone, but it is an event, so the
-        revision moves on.
+        Not an edit: it never conflicts, leaves `updated_at` alone and does not change anybody's
+        base revision; but it is an event, so the screening's revision moves on. Returns the event.
 
         :param document: what was generated, e.g. "clinician-summary.pdf".
         :param details: anything worth keeping, e.g. {"sha256": ..., "generated_at": ...}.
@@ -523,8 +527,9 @@ class Store:
         with self._writing() as session:
             row = self._lock(session, screening_id)
             now = self._now()
-            seq = self._append(session, row, "document_generated", payload, user=user, now=now, content=False)
-            return WriteResult(screening_id, seq, changed=True, others_changed=False)
+            self._append(session, row, "document_generated", payload, user=user, now=now, content=False)
+            session.flush()
+            return _event(self._event_rows(session, screening_id)[-1])
 
     # ------------------------------------------------------------------ audit
 
@@ -819,6 +824,12 @@ def _amendment_payload(reason: str, status: ScreeningStatus, changes: list[_Chan
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _result(row: ScreeningRow, base_revision: int, *, changed: bool, others_changed: bool) -> WriteResult:
+    """The outcome of a write; the next base only moves on when the writer had seen everything."""
+    next_base = base_revision if others_changed else row.revision
+    return WriteResult(row.id, row.revision, next_base, changed=changed, others_changed=others_changed)
 
 
 def _check_base(row: ScreeningRow, base_revision: int) -> None:

@@ -234,19 +234,20 @@ def test_documents_are_recorded_without_counting_as_edits(
     store: Store, new_screening: NewScreening, clock: FakeClock
 ) -> None:
     screening = new_screening(phq9_1="several_days")
-    result = store.record_document(
+    event = store.record_document(
         screening.id, user=PSYCHIATRIST, document="clinician-summary.pdf", details={"sha256": "ab" * 32}
     )
     reread = store.get_screening(screening.id)
-    assert result.revision == screening.revision + 1 == reread.revision
+    assert event == reread.events[-1]
+    assert event.seq == screening.revision + 1 == reread.revision
+    assert (event.kind, event.actor, event.at) == ("document_generated", PSYCHIATRIST, clock.peek())
+    assert event.payload == {"document": "clinician-summary.pdf", "details": {"sha256": "ab" * 32}}
     assert reread.updated_at == screening.updated_at
-    assert reread.events[-1].kind == "document_generated"
-    assert reread.events[-1].payload == {
-        "document": "clinician-summary.pdf",
-        "details": {"sha256": "ab" * 32},
-    }
     # a document event is not a change to answers: a writer who saw the older revision is fine
-    store.set_answer(screening.id, "phq9_1", "not_at_all", user=COORDINATOR, base_revision=screening.revision)
+    result = store.set_answer(
+        screening.id, "phq9_1", "not_at_all", user=COORDINATOR, base_revision=screening.revision
+    )
+    assert not result.others_changed and result.base_revision == result.revision == event.seq + 1
     with pytest.raises(InvalidRequest, match="needs a name"):
         store.record_document(screening.id, user=PSYCHIATRIST, document="  ")
 

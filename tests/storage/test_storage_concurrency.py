@@ -88,6 +88,26 @@ def test_different_answers_never_conflict(two_stores: tuple[Store, Store], share
     assert a.verify_audit(shared.id).ok
 
 
+def test_a_writer_does_not_skip_changes_it_has_not_seen(
+    two_stores: tuple[Store, Store], shared: ScreeningDetail
+) -> None:
+    a, b = two_stores
+    b.set_answer(shared.id, "weight_kg", 81.5, user=OTHER_COORDINATOR, base_revision=shared.revision)
+    from_a = a.set_answer(shared.id, "height_cm", 168, user=COORDINATOR, base_revision=shared.revision)
+    assert from_a.others_changed and from_a.revision == shared.revision + 2
+    assert from_a.base_revision == shared.revision  # A has not seen B's weight yet
+
+    # A's screen still shows no weight: typing one must not silently replace B's
+    with pytest.raises(ConflictError) as raised:
+        a.set_answer(shared.id, "weight_kg", 18.5, user=COORDINATOR, base_revision=from_a.base_revision)
+    assert raised.value.current_value == 81.5
+
+    # after reloading, A has seen everything and its base moves on with each write
+    seen = a.get_screening(shared.id).revision
+    again = a.set_answer(shared.id, "height_cm", 169, user=COORDINATOR, base_revision=seen)
+    assert not again.others_changed and again.base_revision == again.revision == seen + 1
+
+
 def test_writing_what_somebody_else_already_wrote_is_no_conflict(
     two_stores: tuple[Store, Store], shared: ScreeningDetail
 ) -> None:

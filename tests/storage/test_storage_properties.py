@@ -74,12 +74,15 @@ def test_random_saves_keep_answers_and_chain_consistent(
             continue
         assert not expect_conflict
         assert result.changed is not same
+        others = max(changed_at.values(), default=0) > base
+        assert result.others_changed is others
         if not same:
             revision += 1
             values[item_id] = value
             changed_at[item_id] = revision
         assert result.revision == revision
-        seen[writer] = revision
+        assert result.base_revision == (base if others else revision)
+        seen[writer] = result.base_revision
 
     final = stores[1].get_screening(screening.id)
     expected = {item: value for item, value in values.items() if value is not None}

@@ -309,3 +309,23 @@ def test_amendments_conflict_like_any_other_write(
         answers={"height_cm": 170},
     )
     assert store.get_screening(signed.id).answers["weight_kg"] == 80
+
+
+def test_a_psychiatrist_cannot_sign_past_an_answer_not_yet_seen(
+    store: Store, open_store: Callable[[], Store], new_screening: NewScreening
+) -> None:
+    screening = new_screening(patient_name="Ana Silva")
+    intake = open_store()
+    intake.set_answer(
+        screening.id, "current_psychosis", True, user=COORDINATOR, base_revision=screening.revision
+    )
+    saved = store.save_review(screening.id, REVIEW, user=PSYCHIATRIST, base_revision=screening.revision)
+    assert saved.others_changed and saved.base_revision == screening.revision
+
+    with pytest.raises(ConflictError) as raised:
+        store.sign(screening.id, user=PSYCHIATRIST, base_revision=saved.base_revision, status="candidate")
+    assert (raised.value.field, raised.value.also_changed) == ("review", ("answer 'current_psychosis'",))
+
+    seen = store.get_screening(screening.id)  # now the psychiatrist sees the new answer
+    with pytest.raises(SigningRefused):
+        store.sign(screening.id, user=PSYCHIATRIST, base_revision=seen.revision, status="contraindicated")
