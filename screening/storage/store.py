@@ -264,7 +264,6 @@ class Store:
                 "status": status,
             }
             self._append(session, row, "screening_created", created, user=user, now=now)
-            session.flush()
             for item_id, value in initial.items():
                 change = _Change("answer", item_id, None, value, None)
                 if change.changed:
@@ -474,10 +473,10 @@ class Store:
                     screening_id=screening_id,
                 )
             _check_base(row, base_revision)
+            current_review = _current_review(session, row)
             candidates = [_answer_change(session, row, item, new) for item, new in new_answers.items()]
             if new_review is not None:
-                current = _current_review(session, row)
-                kept = {"signed_at": current["signed_at"]} if "signed_at" in current else {}
+                kept = {"signed_at": current_review["signed_at"]} if "signed_at" in current_review else {}
                 candidates.append(_review_change(session, row, {**new_review, **kept}))
             if assessed_on is not None:
                 candidates.append(_assessed_on_change(row, assessed_on))
@@ -490,7 +489,7 @@ class Store:
             if conflicting:
                 raise self._conflict(session, row, conflicting, base_revision)
             review_after = next(
-                (change.new for change in changes if change.field == "review"), _current_review(session, row)
+                (change.new for change in changes if change.field == "review"), current_review
             )
             proceeds = isinstance(review_after, dict) and review_after.get("decision") == "proceed"
             if proceeds and status == "contraindicated":
