@@ -8,7 +8,8 @@ computed by the caller and handed in) nor Streamlit. The app creates one `Store`
                                        assessed_on=date.today())
     result = store.set_answer(screening.id, "phq9_1", "several_days", user=user,
                               base_revision=screening.revision, status="incomplete")
-    # pass result.revision as the next base_revision; see store.py for the concurrency rules
+    # next write: base_revision=result.base_revision (reload when result.others_changed);
+    # see store.py for the concurrency rules
 """
 
 from screening.storage.database import DATABASE_URL_ENV, database_url, default_database_path

@@ -158,8 +158,8 @@ class ScreeningDetail(ScreeningSummary):
 class WriteResult:
     """What a write did.
 
-    `base_revision` is what to pass as `base_revision` of the writer's next write. It is the new
-    `revision` when the writer had seen every other change; when somebody else changed the
+    `base_revision` is what to pass as `base_revision` of the writer's next write. It is
+    `latest_revision` when the writer had seen every other change; when somebody else changed the
     screening after the writer's base (`others_changed`), it stays at the writer's old base,
     because the writer has not seen those changes yet: reload the screening (`get_screening`) to
     show them and to move on to its revision. Until then a write to an item somebody else changed
@@ -169,8 +169,8 @@ class WriteResult:
     """
 
     screening_id: str
-    revision: int
     base_revision: int
+    latest_revision: int  # the screening's revision right after this write
     changed: bool
     others_changed: bool
 

@@ -828,7 +828,7 @@ def _amendment_payload(reason: str, status: ScreeningStatus, changes: list[_Chan
 def _result(row: ScreeningRow, base_revision: int, *, changed: bool, others_changed: bool) -> WriteResult:
     """The outcome of a write; the next base only moves on when the writer had seen everything."""
     next_base = base_revision if others_changed else row.revision
-    return WriteResult(row.id, row.revision, next_base, changed=changed, others_changed=others_changed)
+    return WriteResult(row.id, next_base, row.revision, changed=changed, others_changed=others_changed)
 
 
 def _check_base(row: ScreeningRow, base_revision: int) -> None:

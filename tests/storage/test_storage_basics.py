@@ -92,7 +92,7 @@ def test_answers_of_every_kind_come_back_exactly(store: Store, new_screening: Ne
     for item_id, value in values.items():
         revision = store.set_answer(
             screening.id, item_id, value, user=COORDINATOR, base_revision=revision
-        ).revision
+        ).base_revision
 
     reread = store.get_screening(screening.id)
     assert reread.answers == values
@@ -148,7 +148,7 @@ def test_clearing_an_answer_keeps_its_row_and_records_the_old_value(
 
     reread = store.get_screening(screening.id)
     assert "phq9_1" not in reread.answers
-    assert reread.answer_revisions["phq9_1"] == result.revision
+    assert reread.answer_revisions["phq9_1"] == result.latest_revision
     last = reread.events[-1]
     assert last.kind == "answer_cleared"
     assert last.payload == {"item": "phq9_1", "old": "several_days", "new": None}
@@ -159,7 +159,7 @@ def test_saving_the_value_already_stored_records_nothing(store: Store, new_scree
     result = store.set_answer(
         screening.id, "phq9_1", "several_days", user=COORDINATOR, base_revision=screening.revision
     )
-    assert not result.changed and result.revision == screening.revision
+    assert not result.changed and result.latest_revision == screening.revision
     cleared = store.set_answer(screening.id, "never_answered", None, user=COORDINATOR, base_revision=1)
     assert not cleared.changed
     assert len(store.get_screening(screening.id).events) == screening.revision
@@ -169,10 +169,10 @@ def test_patient_name_and_mrn_follow_the_answers(store: Store, new_screening: Ne
     screening = new_screening(patient_name="Ana Silva")
     revision = store.set_answer(
         screening.id, "patient_name", "Ana M. Silva", user=COORDINATOR, base_revision=screening.revision
-    ).revision
+    ).base_revision
     revision = store.set_answer(
         screening.id, "mrn", "MRN-1", user=COORDINATOR, base_revision=revision
-    ).revision
+    ).base_revision
     assert (store.get_screening(screening.id).patient_name, store.get_screening(screening.id).mrn) == (
         "Ana M. Silva",
         "MRN-1",
@@ -189,7 +189,7 @@ def test_assessment_date_can_change_before_signing(store: Store, new_screening: 
     )
     reread = store.get_screening(screening.id)
     assert reread.assessed_on == date(2026, 11, 18)
-    assert reread.assessed_on_revision == result.revision
+    assert reread.assessed_on_revision == result.latest_revision
     assert reread.events[-1].payload == {"old": "2026-11-20", "new": "2026-11-18"}
     with pytest.raises(InvalidRequest, match="must be a date"):
         store.set_assessed_on(screening.id, "2026-11-18", user=COORDINATOR, base_revision=2)  # type: ignore[arg-type]
@@ -247,7 +247,7 @@ def test_documents_are_recorded_without_counting_as_edits(
     result = store.set_answer(
         screening.id, "phq9_1", "not_at_all", user=COORDINATOR, base_revision=screening.revision
     )
-    assert not result.others_changed and result.base_revision == result.revision == event.seq + 1
+    assert not result.others_changed and result.base_revision == result.latest_revision == event.seq + 1
     with pytest.raises(InvalidRequest, match="needs a name"):
         store.record_document(screening.id, user=PSYCHIATRIST, document="  ")
 

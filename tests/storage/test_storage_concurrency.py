@@ -54,7 +54,7 @@ def test_same_answer_conflicts_and_keeps_the_first_value(
     assert conflict.screening_id == shared.id
     assert (conflict.field, conflict.item_id) == ("answer", "weight_kg")
     assert conflict.changed_by == COORDINATOR.name
-    assert conflict.changed_revision == first.revision == conflict.current_revision
+    assert conflict.changed_revision == first.latest_revision == conflict.current_revision
     assert conflict.base_revision == seen_by_b
     assert conflict.current_value == 81.5
     assert conflict.changed_at == a.get_screening(shared.id).events[-1].at
@@ -68,7 +68,7 @@ def test_same_answer_conflicts_and_keeps_the_first_value(
         shared.id, "weight_kg", 18.5, user=OTHER_COORDINATOR, base_revision=conflict.current_revision
     )
     assert a.get_screening(shared.id).answers["weight_kg"] == 18.5
-    assert again.revision == first.revision + 1
+    assert again.latest_revision == first.latest_revision + 1
     assert a.verify_audit(shared.id).ok
 
 
@@ -79,7 +79,7 @@ def test_different_answers_never_conflict(two_stores: tuple[Store, Store], share
     from_b = b.set_answer(shared.id, "gad7_1", "not_at_all", user=OTHER_COORDINATOR, base_revision=base)
     # A keeps going from its own last revision, still without having seen B's answer
     later_a = a.set_answer(
-        shared.id, "phq9_1", "nearly_every_day", user=COORDINATOR, base_revision=from_a.revision
+        shared.id, "phq9_1", "nearly_every_day", user=COORDINATOR, base_revision=from_a.base_revision
     )
 
     assert (from_a.others_changed, from_b.others_changed, later_a.others_changed) == (False, True, True)
@@ -94,7 +94,7 @@ def test_a_writer_does_not_skip_changes_it_has_not_seen(
     a, b = two_stores
     b.set_answer(shared.id, "weight_kg", 81.5, user=OTHER_COORDINATOR, base_revision=shared.revision)
     from_a = a.set_answer(shared.id, "height_cm", 168, user=COORDINATOR, base_revision=shared.revision)
-    assert from_a.others_changed and from_a.revision == shared.revision + 2
+    assert from_a.others_changed and from_a.latest_revision == shared.revision + 2
     assert from_a.base_revision == shared.revision  # A has not seen B's weight yet
 
     # A's screen still shows no weight: typing one must not silently replace B's
@@ -105,7 +105,7 @@ def test_a_writer_does_not_skip_changes_it_has_not_seen(
     # after reloading, A has seen everything and its base moves on with each write
     seen = a.get_screening(shared.id).revision
     again = a.set_answer(shared.id, "height_cm", 169, user=COORDINATOR, base_revision=seen)
-    assert not again.others_changed and again.base_revision == again.revision == seen + 1
+    assert not again.others_changed and again.base_revision == again.latest_revision == seen + 1
 
 
 def test_writing_what_somebody_else_already_wrote_is_no_conflict(
@@ -173,15 +173,16 @@ def test_status_is_kept_only_when_computed_from_the_latest_answers(
     assert (summary.status, summary.status_current) == ("contraindicated", False)
 
     # B reloads, recomputes with everything and records the status for the list page
-    assert b.update_status(shared.id, "contraindicated", computed_at_revision=result.revision)
+    assert b.update_status(shared.id, "contraindicated", computed_at_revision=result.latest_revision)
     assert a.get_screening(shared.id).status_current
     # a status computed before a later change is refused, not stored
     assert not b.update_status(shared.id, "candidate", computed_at_revision=base)
     assert a.get_screening(shared.id).status == "contraindicated"
 
 
-def _race(stores: tuple[Store, Store], writers: int, write: Callable[[Store, int], WriteResult]) -> list[Any]:
-    """Runs `writers` writes at once from threads, alternating between the two stores."""
+def _race(stores: tuple[Store, Store], writers: int, write: Callable[[Store, int], Any]) -> list[Any]:
+    """Runs `writers` calls at once from threads, alternating between the two stores; returns what
+    each returned, or the ConflictError it raised."""
     barrier = threading.Barrier(writers)
     outcomes: list[Any] = [None] * writers
 
@@ -213,7 +214,7 @@ def test_concurrent_writers_of_different_answers_all_succeed(
         ),
     )
     assert all(isinstance(outcome, WriteResult) and outcome.changed for outcome in outcomes)
-    revisions = sorted(outcome.revision for outcome in outcomes)
+    revisions = sorted(outcome.latest_revision for outcome in outcomes)
     assert revisions == list(range(shared.revision + 1, shared.revision + writers + 1))
     final = two_stores[0].get_screening(shared.id)
     assert {f"phq9_{i + 1}": i for i in range(writers)}.items() <= final.answers.items()
@@ -249,22 +250,14 @@ def test_concurrent_creations_share_one_copy_of_a_new_definition(
     files = {"new-screening.yaml": "id: new-screening\nversion: 2.0.0\n"}
     pin = QuestionnairePin("new-screening", "2.0.0", hashlib.sha256(b"new-screening 2.0.0").hexdigest())
     writers = 6
-    barrier = threading.Barrier(writers)
-    created: list[str] = []
-
-    def create(index: int) -> None:
-        barrier.wait()
-        store = two_stores[index % 2]
-        screening = store.create_screening(
+    outcomes = _race(
+        two_stores,
+        writers,
+        lambda store, _: store.create_screening(
             user=COORDINATOR, questionnaire=pin, definition_files=files, assessed_on=date(2026, 11, 20)
-        )
-        created.append(screening.id)
-
-    threads = [threading.Thread(target=create, args=(index,)) for index in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        ),
+    )
+    created = [outcome.id for outcome in outcomes]
     assert len(set(created)) == writers
     with raw_engine.connect() as connection:
         copies = connection.execute(

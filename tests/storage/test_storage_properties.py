@@ -80,7 +80,7 @@ def test_random_saves_keep_answers_and_chain_consistent(
             revision += 1
             values[item_id] = value
             changed_at[item_id] = revision
-        assert result.revision == revision
+        assert result.latest_revision == revision
         assert result.base_revision == (base if others else revision)
         seen[writer] = result.base_revision
 

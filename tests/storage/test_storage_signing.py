@@ -53,7 +53,7 @@ def test_signing_records_the_signer_and_locks(
     )
 
     screening = store.get_screening(reviewed.id)
-    assert result.revision == reviewed.revision + 1 == screening.revision
+    assert result.latest_revision == reviewed.revision + 1 == screening.revision
     assert screening.locked and screening.signature is not None
     assert screening.signature.signer == PSYCHIATRIST
     assert screening.signature.signer.signature_name == "Dr. R. Okafor, MD"
@@ -116,7 +116,7 @@ def test_proceed_is_not_signed_on_a_contraindicated_screening(
         user=PSYCHIATRIST,
         base_revision=reviewed.revision,
     )
-    store.sign(reviewed.id, user=PSYCHIATRIST, base_revision=changed.revision, status="contraindicated")
+    store.sign(reviewed.id, user=PSYCHIATRIST, base_revision=changed.base_revision, status="contraindicated")
     assert store.get_screening(reviewed.id).locked
 
 
@@ -166,7 +166,7 @@ def test_amendment_with_a_reason_changes_a_signed_screening(
     )
 
     screening = store.get_screening(signed.id)
-    assert result.revision == signed.revision + 1 == screening.revision
+    assert result.latest_revision == signed.revision + 1 == screening.revision
     assert screening.locked and screening.signature == signed.signature
     assert screening.answers == {"patient_name": "Ana M. Silva", "weight_kg": 79.0}
     assert screening.patient_name == "Ana M. Silva"
@@ -184,7 +184,7 @@ def test_amendment_with_a_reason_changes_a_signed_screening(
     assert store.verify_audit(signed.id).ok
     # still locked for ordinary saves
     with pytest.raises(LockedError):
-        store.set_answer(signed.id, "weight_kg", 80, user=COORDINATOR, base_revision=result.revision)
+        store.set_answer(signed.id, "weight_kg", 80, user=COORDINATOR, base_revision=result.base_revision)
 
 
 def test_amending_the_review_keeps_the_signature_time(store: Store, signed: ScreeningDetail) -> None:
