@@ -1,9 +1,32 @@
-"""Streamlit entry point: `streamlit run app.py`."""
+"""Streamlit entry point: `streamlit run app.py`. Sign-in and navigation only; pages live in ui/pages."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Ketamine intake screening", page_icon=":material/medical_services:")
-st.title("Ketamine intake screening")
-st.info(
-    "The screening workflow is being built. The questionnaire engine is ready: `python -m screening check`."
+from ui import auth, pages, services, state
+
+st.set_page_config(
+    page_title="Ketamine intake screening", page_icon=":material/medical_services:", layout="wide"
 )
+
+user = auth.current_user()
+if user is None:
+    auth.login_screen()
+    st.stop()
+state.set_user(user)
+
+if services.settings_error():
+    st.sidebar.error(f"clinic.yaml has a problem; defaults are used. {services.settings_error()}")
+
+navigation = st.navigation(
+    {
+        "Screening": [
+            st.Page(pages.SCREENINGS, title="Screenings", icon=":material/list:", default=True),
+            st.Page(pages.INTAKE, title="Intake", icon=":material/assignment:"),
+            st.Page(pages.REVIEW, title="Review and sign", icon=":material/fact_check:"),
+            st.Page(pages.DOCUMENTS, title="Documents", icon=":material/picture_as_pdf:"),
+        ],
+        "Setup": [st.Page(pages.QUESTIONNAIRES, title="Questionnaires", icon=":material/rule:")],
+    }
+)
+auth.identity_panel(user)
+navigation.run()

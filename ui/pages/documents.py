@@ -1,0 +1,111 @@
+"""Documents: the clinician summary and the patient handout, previewed, downloadable and printable."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+
+import streamlit as st
+import streamlit.components.v1 as components
+from screening.report.documents import AmendmentNote, Documents, build_documents
+
+from ui import actions, pages, services, state
+from ui.summary import crisis_banner, live_summary
+from ui.text import plain
+
+identifier = state.screening_id()
+loaded = services.load(identifier) if identifier else None
+if identifier is None or loaded is None:
+    st.title("Documents")
+    st.info("Open a screening from the list first.")
+    st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
+    st.stop()
+
+detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
+settings = services.settings()
+with st.sidebar:
+    live_summary(definition, assessment)
+crisis_banner(assessment, settings)
+
+st.title("Documents")
+patient = plain(detail.patient_name) or "Patient not named yet"
+st.markdown(f"**{patient}** · screening of {detail.assessed_on.isoformat()}")
+if not detail.locked:
+    st.info(
+        "This screening is not signed yet: the documents say so, and print as drafts.",
+        icon=":material/draft:",
+    )
+
+
+def _amendments() -> list[AmendmentNote]:
+    full = services.store().get_screening(detail.id)
+    return [
+        AmendmentNote(at=event.at, by=event.actor.signature_name, reason=str(event.payload.get("reason", "")))
+        for event in full.events
+        if event.kind == "amended"
+    ]
+
+
+cache_key = f"{detail.id}:{detail.updated_at.isoformat()}:{detail.locked}"
+cached = st.session_state.get("documents")
+if not isinstance(cached, tuple) or cached[0] != cache_key:
+    with st.spinner("Preparing the documents…"):
+        generated_at = dt.datetime.now().replace(microsecond=0)
+        documents = build_documents(
+            definition, assessment, settings=settings, generated_at=generated_at, amendments=_amendments()
+        )
+    st.session_state["documents"] = (cache_key, documents)
+else:
+    documents = cached[1]
+assert isinstance(documents, Documents)
+
+for warning in documents.warnings:
+    st.warning(warning, icon=":material/warning:")
+
+
+def _record(name: str, data: bytes) -> None:
+    actions.record_document(
+        detail.id, name, {"sha256": hashlib.sha256(data).hexdigest(), "revision": detail.revision}
+    )
+
+
+def _print_button(data: bytes, label: str, key: str) -> None:
+    """Opens the PDF in a new browser tab, ready for the browser's print dialog."""
+    encoded = base64.b64encode(data).decode("ascii")
+    components.html(
+        f"""
+        <button id="p" style="font: 14px sans-serif; padding: 6px 12px; cursor: pointer;">{label}</button>
+        <script>
+        document.getElementById("p").addEventListener("click", () => {{
+          const bytes = Uint8Array.from(atob("{encoded}"), c => c.charCodeAt(0));
+          const url = URL.createObjectURL(new Blob([bytes], {{type: "application/pdf"}}));
+          const opened = window.open(url, "_blank");
+          if (opened) {{ opened.addEventListener("load", () => opened.print()); }}
+        }});
+        </script>
+        """,
+        height=45,
+    )
+
+
+summary_tab, handout_tab = st.tabs(["Clinician summary", "Patient handout"])
+for tab, name, data, title in (
+    (summary_tab, "clinician-summary.pdf", documents.summary, "Clinician summary"),
+    (handout_tab, "patient-handout.pdf", documents.handout, "Patient handout"),
+):
+    with tab:
+        download, printing = st.columns([1, 1])
+        download.download_button(
+            f"Download the {title.lower()}",
+            data=data,
+            file_name=name,
+            mime="application/pdf",
+            icon=":material/download:",
+            on_click=_record,
+            args=(name, data),
+            key=f"download:{name}",
+        )
+        with printing:
+            _print_button(data, f"Print the {title.lower()}", key=name)
+        st.pdf(data, height=900, key=f"preview:{name}", alt=f"{title} of this screening")

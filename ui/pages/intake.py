@@ -1,0 +1,188 @@
+"""The intake: one section per page, every answer saved the moment it is given."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from screening.answers import Problem
+from screening.model import GroupItem
+from ui import actions, pages, services, state, widgets
+from ui.summary import crisis_banner, live_summary, status_badge
+from ui.text import plain
+
+identifier = state.screening_id()
+if identifier is None:
+    st.title("Intake")
+    st.info("Open a screening from the list, or start a new one.")
+    st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
+    st.stop()
+
+loaded = services.load(identifier)
+if loaded is None:
+    st.title("Intake")
+    st.error("This screening does not exist, or its questionnaire cannot be loaded.")
+    st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
+    st.stop()
+
+current: str = identifier
+detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
+state.set_revision(identifier, detail.revision)
+locked = detail.locked
+
+with st.sidebar:
+    live_summary(definition, assessment)
+
+crisis_banner(assessment, services.settings())
+notice = state.take_notice()
+if notice:
+    st.info(notice)
+
+name = detail.patient_name
+st.title(plain(name) if name else "New screening")
+header_left, header_right = st.columns([3, 2])
+with header_left:
+    status_badge(assessment.status)
+with header_right:
+    key = f"assessed-on:{identifier}"
+    state.sync_widget(key, detail.assessed_on)
+    st.date_input(
+        "Date of the screening",
+        key=key,
+        format="YYYY-MM-DD",
+        disabled=locked,
+        on_change=lambda: actions.set_assessed_on(current, state.widget_value(key) or detail.assessed_on),
+        help="Ages are computed at this date.",
+    )
+if locked and detail.signature is not None:
+    st.info(
+        f"Signed by {plain(detail.signature.signer.signature_name)} on "
+        f"{detail.signature.signed_at.astimezone():%Y-%m-%d %H:%M}. The screening is locked; "
+        "record any change below as an amendment with a reason.",
+        icon=":material/lock:",
+    )
+
+views = list(definition.sections)
+missing_items = {ref.split("[", 1)[0] for ref in assessment.missing}
+required_by_section: list[tuple[int, int]] = []
+for view in views:
+    asked = [item for item in view.section.items if assessment.items[item.id].shown and item.required]
+    open_items = [item for item in asked if item.id in missing_items]
+    required_by_section.append((len(asked) - len(open_items), len(asked)))
+
+index = state.section_index(len(views))
+nav_key = f"section-nav:{identifier}"
+st.session_state[nav_key] = index
+
+
+def _go(target: int) -> None:
+    state.set_section(target)
+
+
+def _nav_changed() -> None:
+    chosen = st.session_state.get(nav_key)
+    state.set_section(index if chosen is None else int(chosen))
+
+
+def _label(position: int) -> str:
+    done, total = required_by_section[position]
+    mark = " ✓" if done == total else ""
+    return f"{position + 1}. {views[position].title}{mark}"
+
+
+st.segmented_control(
+    "Sections",
+    list(range(len(views))),
+    format_func=_label,
+    key=nav_key,
+    on_change=_nav_changed,
+    label_visibility="collapsed",
+)
+done_all = sum(done for done, _ in required_by_section)
+total_all = sum(total for _, total in required_by_section) or 1
+st.progress(
+    done_all / total_all,
+    text=f"Section {index + 1} of {len(views)} · {done_all} of {total_all} required answers given",
+)
+
+view = views[index]
+st.header(view.title)
+if view.section.description:
+    st.caption(view.section.description)
+
+problems_by_item: dict[str, list[Problem]] = {}
+for problem in assessment.problems:
+    problems_by_item.setdefault(problem.item.split("[", 1)[0].split(".", 1)[0], []).append(problem)
+
+shown_any = False
+for item in view.section.items:
+    if not assessment.items[item.id].shown:
+        continue
+    shown_any = True
+    with st.container():
+        widgets.render_item(
+            definition,
+            identifier,
+            item,
+            detail.answers.get(item.id),
+            problems=problems_by_item.get(item.id, []),
+            locked=locked,
+            assessed_on=detail.assessed_on,
+        )
+if not shown_any:
+    st.caption("Nothing to ask in this section for this patient.")
+
+previous, following = st.columns(2)
+if index > 0:
+    previous.button("Previous", on_click=_go, args=(index - 1,), icon=":material/arrow_back:", key="previous")
+if index < len(views) - 1:
+    following.button(
+        "Next", on_click=_go, args=(index + 1,), type="primary", icon=":material/arrow_forward:", key="next"
+    )
+else:
+    following.page_link(
+        pages.REVIEW,
+        label="Go to the psychiatrist's review",
+        icon=":material/fact_check:",
+        query_params={state.SCREENING_PARAM: identifier},
+    )
+
+if locked:
+    with st.expander("Amend an answer in this section", icon=":material/edit_note:"):
+        amendable = [item for item in view.section.items if not isinstance(item, GroupItem)]
+        if not amendable:
+            st.caption("Repeating lists are amended by a psychiatrist through the review page.")
+        else:
+            chosen = st.selectbox(
+                "Answer to change",
+                [item.id for item in amendable],
+                format_func=definition.title_of,
+                key=f"amend-item:{identifier}",
+            )
+            item = next(i for i in amendable if i.id == chosen)
+            amend_key = f"amend-value:{identifier}:{item.id}"
+            if amend_key not in st.session_state:
+                st.session_state[amend_key] = widgets.to_widget(item, detail.answers.get(item.id))
+            widgets.draw(
+                definition,
+                item,
+                f"New answer: {item.text}",
+                {"key": amend_key},
+                assessed_on=detail.assessed_on,
+            )
+            reason = st.text_area(
+                "Reason for the amendment", key=f"amend-reason:{identifier}", max_chars=2000
+            )
+            if st.button("Record the amendment", key=f"amend:{identifier}", type="primary"):
+                error = actions.amend(
+                    identifier,
+                    reason=reason,
+                    answers={item.id: widgets.to_stored(item, st.session_state.get(amend_key))},
+                )
+                if error:
+                    st.error(error)
+                else:
+                    st.session_state.pop(amend_key, None)
+                    state.notify(f"Amendment recorded at {dt.datetime.now():%H:%M}.")
+                    st.rerun()

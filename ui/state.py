@@ -1,0 +1,215 @@
+"""The one owner of Streamlit session state and query parameters.
+
+Pages never touch `st.session_state` or `st.query_params` with raw keys: they call these typed
+helpers. The database is the source of truth for answers; session state only keeps who is using
+the app, where they are, the revision they last saw of each screening, widget values, and
+conflicts waiting for the user to resolve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from screening.storage import JsonValue, User
+
+_USER = "user"
+_REVISION = "revision:{screening_id}"
+_SYNCED = "synced:{key}"
+_CONFLICTS = "conflicts"
+_NOTICE = "notice"
+_ROW_IDS = "rows:{screening_id}:{item_id}"
+_CURRENT = "current-screening"
+_SECTIONS = "section:{screening_id}"
+
+SCREENING_PARAM = "id"
+SECTION_PARAM = "section"
+
+
+# ------------------------------------------------------------------ who
+
+
+def user() -> User | None:
+    value = st.session_state.get(_USER)
+    return value if isinstance(value, User) else None
+
+
+def set_user(value: User | None) -> None:
+    if value is None:
+        st.session_state.pop(_USER, None)
+    else:
+        st.session_state[_USER] = value
+
+
+# ------------------------------------------------------------------ where (kept in the URL)
+
+
+def screening_id() -> str | None:
+    """The current screening: from the URL (a refresh or a shared link), else the one this session
+    last opened, which is then put back into the URL."""
+    value = st.query_params.get(SCREENING_PARAM)
+    if value:
+        st.session_state[_CURRENT] = value
+        return value
+    remembered = st.session_state.get(_CURRENT)
+    if isinstance(remembered, str) and remembered:
+        st.query_params[SCREENING_PARAM] = remembered
+        return remembered
+    return None
+
+
+def open_screening(identifier: str | None, section: int = 0) -> None:
+    """Make `identifier` the current screening; the URL carries it so a refresh resumes here."""
+    if identifier is None:
+        st.session_state.pop(_CURRENT, None)
+        st.query_params.pop(SCREENING_PARAM, None)
+        st.query_params.pop(SECTION_PARAM, None)
+        return
+    st.session_state[_CURRENT] = identifier
+    st.query_params[SCREENING_PARAM] = identifier
+    set_section(section, identifier)
+
+
+def section_index(count: int) -> int:
+    """The current section (0-based) of the intake, clamped to the sections there are."""
+    raw = st.query_params.get(SECTION_PARAM)
+    identifier = screening_id()
+    if raw is None and identifier:
+        remembered = st.session_state.get(_SECTIONS.format(screening_id=identifier))
+        raw = str(remembered) if isinstance(remembered, int) else None
+    try:
+        index = int(raw) if raw is not None else 0
+    except ValueError:
+        index = 0
+    index = max(0, min(index, count - 1)) if count else 0
+    set_section(index, identifier)
+    return index
+
+
+def set_section(index: int, identifier: str | None = None) -> None:
+    st.query_params[SECTION_PARAM] = str(index)
+    identifier = identifier or screening_id()
+    if identifier:
+        st.session_state[_SECTIONS.format(screening_id=identifier)] = index
+
+
+# ------------------------------------------------------------------ revisions and widget sync
+
+
+def revision(identifier: str) -> int | None:
+    value = st.session_state.get(_REVISION.format(screening_id=identifier))
+    return value if isinstance(value, int) else None
+
+
+def set_revision(identifier: str, value: int) -> None:
+    st.session_state[_REVISION.format(screening_id=identifier)] = value
+
+
+def widget_key(identifier: str, item_id: str, *parts: str) -> str:
+    """The session-state key of an answer's widget."""
+    return ":".join(("w", identifier, item_id, *parts))
+
+
+def sync_widget(key: str, stored: Any) -> None:
+    """Put the stored value into a widget before it is drawn.
+
+    Streamlit forgets widgets that were not drawn in a run (another section was shown), so every
+    widget is re-seeded from the database; a value somebody else saved replaces the widget's value
+    unless the user has an unresolved conflict on it.
+    """
+    synced_key = _SYNCED.format(key=key)
+    if key not in st.session_state or st.session_state.get(synced_key, _UNSET) != stored:
+        st.session_state[key] = stored
+        st.session_state[synced_key] = stored
+
+
+def mark_synced(key: str, stored: Any) -> None:
+    """Record that the widget's value is what the database now holds (after a save)."""
+    st.session_state[_SYNCED.format(key=key)] = stored
+
+
+def widget_value(key: str) -> Any:
+    return st.session_state.get(key)
+
+
+def set_widget_value(key: str, value: Any) -> None:
+    st.session_state[key] = value
+
+
+def forget_widget(key: str) -> None:
+    st.session_state.pop(key, None)
+    st.session_state.pop(_SYNCED.format(key=key), None)
+
+
+class _Unset:
+    pass
+
+
+_UNSET = _Unset()
+
+
+# ------------------------------------------------------------------ repeating-group rows
+
+
+def row_ids(identifier: str, item_id: str, count: int) -> list[str]:
+    """Stable ids for the rows of a repeating group, so widgets follow rows when one is removed."""
+    key = _ROW_IDS.format(screening_id=identifier, item_id=item_id)
+    ids = list(st.session_state.get(key, []))
+    next_id = max((int(i) for i in ids), default=-1) + 1
+    while len(ids) < count:
+        ids.append(str(next_id))
+        next_id += 1
+    ids = ids[:count]
+    st.session_state[key] = ids
+    return ids
+
+
+def remove_row_id(identifier: str, item_id: str, index: int) -> None:
+    key = _ROW_IDS.format(screening_id=identifier, item_id=item_id)
+    ids = list(st.session_state.get(key, []))
+    if 0 <= index < len(ids):
+        del ids[index]
+    st.session_state[key] = ids
+
+
+# ------------------------------------------------------------------ conflicts and notices
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A save that somebody else's change blocked; the user's input is kept here until resolved."""
+
+    target: str  # item id, or "review"
+    mine: JsonValue
+    theirs: JsonValue
+    changed_by: str
+    changed_at: str
+
+
+def conflicts() -> dict[str, Conflict]:
+    value = st.session_state.get(_CONFLICTS)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def add_conflict(conflict: Conflict) -> None:
+    current = conflicts()
+    current[conflict.target] = conflict
+    st.session_state[_CONFLICTS] = current
+
+
+def resolve_conflict(target: str) -> None:
+    current = conflicts()
+    current.pop(target, None)
+    st.session_state[_CONFLICTS] = current
+
+
+def notify(message: str) -> None:
+    """A message to show once on the next run (e.g. after a callback)."""
+    st.session_state[_NOTICE] = message
+
+
+def take_notice() -> str | None:
+    value = st.session_state.pop(_NOTICE, None)
+    return value if isinstance(value, str) else None

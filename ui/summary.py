@@ -1,0 +1,94 @@
+"""The live summary shown beside every screening page, and the suicide-risk banner.
+
+Colour is never the only carrier of meaning: every status and severity is also written out.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import streamlit as st
+
+from screening.assessment import Assessment
+from screening.config import ClinicSettings
+from screening.definition import Definition
+
+BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
+
+STATUS_TEXT: dict[str, tuple[str, BadgeColor, str]] = {
+    "contraindicated": ("Contraindicated", "red", "An absolute contraindication was found."),
+    "needs_review": ("Needs review", "orange", "The psychiatrist must review the flags."),
+    "candidate": ("Candidate", "green", "No contraindication found; the psychiatrist decides."),
+    "incomplete": ("Incomplete", "gray", "Required answers are missing."),
+}
+
+SEVERITY_TEXT: dict[str, tuple[str, BadgeColor]] = {
+    "absolute": ("Absolute contraindication", "red"),
+    "relative": ("Relative contraindication", "orange"),
+    "caution": ("Caution", "yellow"),
+    "info": ("Information", "blue"),
+}
+
+
+def status_badge(status: str) -> None:
+    label, color, meaning = STATUS_TEXT[status]
+    st.badge(f"Status: {label}", color=color, help=meaning)
+    st.caption(meaning)
+
+
+def crisis_banner(assessment: Assessment, settings: ClinicSettings) -> None:
+    """Shown at the top of every screening page as soon as a suicide-risk flag fires."""
+    if not assessment.crisis:
+        return
+    crisis_flags = [flag for flag in assessment.flags if flag.crisis]
+    lines = [f"- **{flag.title}.** {flag.action}" for flag in crisis_flags]
+    resources = "; ".join(f"{line.label}: {line.contact}" for line in settings.crisis_lines)
+    st.error(
+        "**Suicide-risk screen positive: act now, before anything else.**\n\n"
+        + "\n".join(lines)
+        + f"\n\nCrisis resources: {resources}; emergency: {settings.emergency_number}.",
+        icon=":material/emergency:",
+    )
+
+
+def live_summary(definition: Definition, assessment: Assessment) -> None:
+    """Status, scores with bands, criteria, flags by severity and what is missing."""
+    st.subheader("Live summary")
+    status_badge(assessment.status)
+    scores = list(assessment.scores.values())
+    if scores:
+        st.markdown("**Scores**")
+        for score in scores:
+            value = "not computed" if score.value is None else f"{score.value} · {score.band}"
+            st.markdown(f"- {score.title}: {value}")
+    for requirement in assessment.requirements:
+        met = {True: "met", False: "**not met**", None: "not known yet"}[requirement.met]
+        st.markdown(f"**{requirement.title}:** {met}")
+    if assessment.flags:
+        st.markdown(f"**Flags ({len(assessment.flags)})**")
+        for severity, (words, color) in SEVERITY_TEXT.items():
+            flags = assessment.flags_by_severity(severity)  # type: ignore[arg-type]  # keys are severities
+            if not flags:
+                continue
+            st.badge(f"{words} ({len(flags)})", color=color)
+            for flag in flags:
+                st.markdown(f"- {flag.title}")
+    else:
+        st.markdown("**Flags:** none")
+    if assessment.undetermined and not assessment.missing:
+        st.markdown("**Could not be evaluated:** " + ", ".join(assessment.undetermined))
+    if assessment.missing:
+        st.markdown(f"**Missing ({len(assessment.missing)})**")
+        by_section: dict[str, list[str]] = {}
+        for ref in assessment.missing:
+            item_id = ref.split("[", 1)[0]
+            view = definition.item_section.get(item_id)
+            section = view.title if view else "Screening"
+            name = definition.title_of(item_id)
+            if "[" in ref:
+                name = f"{name} {ref[len(item_id) :]}"
+            by_section.setdefault(section, []).append(name)
+        for section, names in by_section.items():
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            st.markdown(f"- *{section}:* {shown}")
+    st.caption("Decision support only: the psychiatrist decides.")

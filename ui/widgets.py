@@ -1,0 +1,399 @@
+"""One input widget per item type; every change is saved at once through `ui.actions`.
+
+Widgets are seeded from the stored answer before they are drawn (`state.sync_widget`), and their
+callbacks convert the widget value to the stored JSON form (dates as ISO text) and save it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from screening.answers import Problem
+from screening.definition import Definition
+from screening.model import (
+    BooleanItem,
+    ChoiceItem,
+    DateItem,
+    GroupItem,
+    IntegerItem,
+    Item,
+    MultiChoiceItem,
+    NumberItem,
+    TextItem,
+)
+from screening.storage import JsonValue
+from ui import actions, state
+
+_WIDE_DATE_MIN = dt.date(1900, 1, 1)
+
+
+def to_widget(item: Item, stored: Any) -> Any:
+    """The widget value for a stored (JSON) answer; None when it does not fit the widget."""
+    if stored is None:
+        return "" if isinstance(item, TextItem) else ([] if isinstance(item, MultiChoiceItem) else None)
+    if isinstance(item, TextItem):
+        return stored if isinstance(stored, str) else ""
+    if isinstance(item, DateItem):
+        if isinstance(stored, str):
+            try:
+                return dt.date.fromisoformat(stored)
+            except ValueError:
+                return None
+        return None
+    if isinstance(item, IntegerItem):
+        return int(stored) if isinstance(stored, (int, float)) and not isinstance(stored, bool) else None
+    if isinstance(item, NumberItem):
+        return float(stored) if isinstance(stored, (int, float)) and not isinstance(stored, bool) else None
+    if isinstance(item, BooleanItem):
+        return stored if isinstance(stored, bool) else None
+    if isinstance(item, MultiChoiceItem):
+        return [code for code in stored if isinstance(code, str)] if isinstance(stored, list) else []
+    return stored if isinstance(stored, str) else None
+
+
+def to_stored(item: Item, value: Any) -> JsonValue:
+    """The stored (JSON) answer for a widget value; None clears the answer."""
+    if value is None:
+        return None
+    if isinstance(item, TextItem):
+        return value if isinstance(value, str) and value.strip() else None
+    if isinstance(item, DateItem):
+        return value.isoformat() if isinstance(value, dt.date) else None
+    if isinstance(item, IntegerItem):
+        return int(value)
+    if isinstance(item, NumberItem):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    if isinstance(item, MultiChoiceItem):
+        return list(value) or None
+    if isinstance(value, (bool, str)):
+        return value
+    return None
+
+
+def _on_change(identifier: str, item: Item, key: str) -> None:
+    actions.save_answer(identifier, item.id, to_stored(item, state.widget_value(key)), widget=key)
+
+
+def render_item(
+    definition: Definition,
+    identifier: str,
+    item: Item,
+    stored: Any,
+    *,
+    problems: list[Problem],
+    locked: bool,
+    assessed_on: dt.date | None,
+) -> None:
+    """Draw one item's widget, its help and any problem with its answer."""
+    if isinstance(item, GroupItem):
+        render_group(definition, identifier, item, stored, problems=problems, locked=locked)
+        return
+    key = state.widget_key(identifier, item.id)
+    conflict = state.conflicts().get(item.id)
+    if conflict is None:
+        state.sync_widget(key, to_widget(item, stored))
+    label = item.text + ("" if item.required else " (optional)")
+    common: dict[str, Any] = {
+        "key": key,
+        "help": item.help,
+        "disabled": locked,
+        "on_change": _on_change,
+        "args": (identifier, item, key),
+    }
+    draw(definition, item, label, common, assessed_on=assessed_on)
+    for problem in problems:
+        st.error(problem.message, icon=":material/error:")
+    if conflict is not None:
+        conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))
+
+
+def draw(
+    definition: Definition,
+    item: Item,
+    label: str,
+    common: dict[str, Any],
+    *,
+    assessed_on: dt.date | None = None,
+    compact: bool = False,
+) -> None:
+    """The Streamlit widget of one (non-group) item, with the given label and widget arguments
+    (`key`, and optionally `help`, `disabled`, `on_change`, `args`).
+
+    `compact` draws choices as drop-down lists, for the narrow columns of a repeating group."""
+    key: str = common["key"]
+    help_text: str | None = common.get("help")
+    disabled: bool = common.get("disabled", False)
+    on_change = common.get("on_change")
+    args: tuple[Any, ...] | None = common.get("args")
+    if isinstance(item, TextItem):
+        if item.multiline:
+            st.text_area(
+                label,
+                max_chars=item.max_length,
+                key=key,
+                help=help_text,
+                disabled=disabled,
+                on_change=on_change,
+                args=args,
+            )
+        else:
+            st.text_input(
+                label,
+                max_chars=item.max_length,
+                key=key,
+                help=help_text,
+                disabled=disabled,
+                on_change=on_change,
+                args=args,
+            )
+    elif isinstance(item, DateItem):
+        latest = assessed_on if item.not_after_assessment and assessed_on else dt.date(2100, 12, 31)
+        st.date_input(
+            label,
+            min_value=item.earliest or _WIDE_DATE_MIN,
+            max_value=latest,
+            format="YYYY-MM-DD",
+            key=key,
+            help=help_text,
+            disabled=disabled,
+            on_change=on_change,
+            args=args,
+        )
+    elif isinstance(item, (IntegerItem, NumberItem)):
+        suffix = f" ({item.unit})" if item.unit else ""
+        whole = isinstance(item, IntegerItem)
+        st.number_input(
+            label + suffix,
+            min_value=None if item.min is None else (int(item.min) if whole else float(item.min)),
+            max_value=None if item.max is None else (int(item.max) if whole else float(item.max)),
+            step=1 if whole else 0.1,
+            format=None if whole else "%.1f",
+            key=key,
+            help=help_text,
+            disabled=disabled,
+            on_change=on_change,
+            args=args,
+        )
+    elif isinstance(item, BooleanItem):
+        words = {True: item.yes_label, False: item.no_label}
+
+        def word(value: bool) -> str:
+            return words[value]
+
+        st.radio(
+            label,
+            [True, False],
+            format_func=word,
+            horizontal=True,
+            key=key,
+            help=help_text,
+            disabled=disabled,
+            on_change=on_change,
+            args=args,
+        )
+    elif isinstance(item, (ChoiceItem, MultiChoiceItem)):
+        labels = {option.code: option.label for option in definition.options(item)}
+        codes = list(labels)
+
+        def name(code: str) -> str:
+            return labels.get(code, code)
+
+        if isinstance(item, MultiChoiceItem):
+            st.pills(
+                label,
+                codes,
+                format_func=name,
+                selection_mode="multi",
+                default=None,
+                key=key,
+                help=help_text,
+                disabled=disabled,
+                on_change=on_change,
+                args=args,
+            )
+        elif len(codes) <= 5 and not compact:
+            st.radio(
+                label,
+                codes,
+                format_func=name,
+                horizontal=len(codes) <= 4,
+                key=key,
+                help=help_text,
+                disabled=disabled,
+                on_change=on_change,
+                args=args,
+            )
+        else:
+            st.selectbox(
+                label,
+                codes,
+                format_func=name,
+                placeholder="Choose…",
+                key=key,
+                help=help_text,
+                disabled=disabled,
+                on_change=on_change,
+                args=args,
+            )
+
+
+def describe_value(definition: Definition, item: Item, value: JsonValue) -> str:
+    """A stored answer in words, for conflict notices and summaries."""
+    if value is None:
+        return "(no answer)"
+    if isinstance(item, BooleanItem) and isinstance(value, bool):
+        return item.yes_label if value else item.no_label
+    if isinstance(item, (ChoiceItem, MultiChoiceItem)):
+        codes = value if isinstance(value, list) else [value]
+        labels = []
+        for code in codes:
+            option = definition.option(item, str(code))
+            labels.append(option.label if option else str(code))
+        return ", ".join(labels)
+    if isinstance(item, GroupItem) and isinstance(value, list):
+        return f"{len(value)} {item.row_label.lower()}{'s' if len(value) != 1 else ''}"
+    unit = getattr(item, "unit", None)
+    return f"{value} {unit}" if unit else str(value)
+
+
+def conflict_notice(identifier: str, target: str, conflict: state.Conflict, *, describe: Any) -> None:
+    """Tell the user their entry was not saved because of another change, and let them choose."""
+    with st.container(border=True):
+        st.warning(
+            f"Not saved: {conflict.changed_by} changed this at {conflict.changed_at}. "
+            f"Their answer: {describe(conflict.theirs)}. Yours: {describe(conflict.mine)}.",
+            icon=":material/sync_problem:",
+        )
+        left, right = st.columns(2)
+        left.button(
+            "Keep their answer",
+            key=f"theirs:{identifier}:{target}",
+            on_click=actions.keep_theirs,
+            args=(identifier, target),
+        )
+        right.button(
+            "Save mine instead",
+            key=f"mine:{identifier}:{target}",
+            on_click=actions.save_mine,
+            args=(identifier, target),
+            type="primary",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Repeating groups
+
+
+def _group_rows(identifier: str, item: GroupItem, row_ids: list[str]) -> list[JsonValue]:
+    rows: list[JsonValue] = []
+    for row_id in row_ids:
+        row: dict[str, JsonValue] = {}
+        for field in item.fields:
+            key = state.widget_key(identifier, item.id, row_id, field.id)
+            value = to_stored(field, state.widget_value(key))
+            if value is not None:
+                row[field.id] = value
+        rows.append(row)
+    return rows
+
+
+def _save_group(identifier: str, item: GroupItem, row_ids: list[str]) -> None:
+    rows = _group_rows(identifier, item, row_ids)
+    if actions.save_answer(identifier, item.id, rows):
+        for row_id in row_ids:
+            for field in item.fields:
+                key = state.widget_key(identifier, item.id, row_id, field.id)
+                state.mark_synced(key, state.widget_value(key))
+
+
+def _add_row(identifier: str, item: GroupItem, stored: list[JsonValue]) -> None:
+    actions.save_answer(identifier, item.id, [*stored, {}])
+
+
+def _remove_row(identifier: str, item: GroupItem, stored: list[JsonValue], index: int) -> None:
+    rows = [row for position, row in enumerate(stored) if position != index]
+    if actions.save_answer(identifier, item.id, rows):
+        state.remove_row_id(identifier, item.id, index)
+
+
+def _mark_none(identifier: str, item: GroupItem) -> None:
+    actions.save_answer(identifier, item.id, [])
+
+
+def render_group(
+    definition: Definition,
+    identifier: str,
+    item: GroupItem,
+    stored: Any,
+    *,
+    problems: list[Problem],
+    locked: bool,
+) -> None:
+    """A repeating group as one bordered block per row, with add and remove buttons."""
+    rows: list[dict[str, JsonValue]] = (
+        [row for row in stored if isinstance(row, dict)] if isinstance(stored, list) else []
+    )
+    st.markdown(f"**{item.text}**" + ("" if item.required else " (optional)"))
+    if item.help:
+        st.caption(item.help)
+    row_ids = state.row_ids(identifier, item.id, len(rows))
+    for index, (row_id, row) in enumerate(zip(row_ids, rows, strict=True)):
+        with st.container(border=True):
+            head, remove = st.columns([5, 1])
+            head.markdown(f"{item.row_label} {index + 1}")
+            remove.button(
+                "Remove",
+                key=f"remove:{identifier}:{item.id}:{row_id}",
+                on_click=_remove_row,
+                args=(identifier, item, rows, index),
+                disabled=locked,
+                type="tertiary",
+            )
+            columns = st.columns(len(item.fields))
+            for column, field in zip(columns, item.fields, strict=True):
+                key = state.widget_key(identifier, item.id, row_id, field.id)
+                state.sync_widget(key, to_widget(field, row.get(field.id)))
+                with column:
+                    draw(
+                        definition,
+                        field,
+                        field.label or field.text,
+                        {
+                            "key": key,
+                            "help": field.text if field.label else None,
+                            "disabled": locked,
+                            "on_change": _save_group,
+                            "args": (identifier, item, row_ids),
+                        },
+                        compact=True,
+                    )
+    if stored is None:
+        st.info(f"Not answered yet. Add each {item.row_label.lower()}, or record that there were none.")
+    elif not rows:
+        st.caption(f"No {item.row_label.lower()}s recorded.")
+    add, none = st.columns(2)
+    add.button(
+        f"Add a {item.row_label.lower()}",
+        key=f"add:{identifier}:{item.id}",
+        on_click=_add_row,
+        args=(identifier, item, rows),
+        disabled=locked or len(rows) >= item.max_rows,
+        icon=":material/add:",
+    )
+    if stored is None:
+        none.button(
+            f"No {item.row_label.lower()}s",
+            key=f"none:{identifier}:{item.id}",
+            on_click=_mark_none,
+            args=(identifier, item),
+            disabled=locked,
+        )
+    for problem in problems:
+        st.error(f"{problem.item}: {problem.message}", icon=":material/error:")
+    conflict = state.conflicts().get(item.id)
+    if conflict is not None:
+        conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))
