@@ -531,6 +531,7 @@ def assess(
 
     flags: list[FlagResult] = []
     undetermined: list[str] = []
+    order = _ref_order(definition)
     for rule in definition.rules:
         truth, refs, unknown = evaluator.evaluate(rule.when)
         if truth is True:
@@ -542,7 +543,7 @@ def assess(
                     action=rule.action,
                     source=definition.source_labels(rule.source),
                     source_ids=list(rule.source),
-                    triggered_by=_ordered_refs(definition, refs),
+                    triggered_by=_ordered_refs(order, refs),
                     note=rule.note,
                     verified=rule.verified,
                     crisis=rule.crisis,
@@ -626,10 +627,13 @@ def _tidy(value: Any) -> Any:
     return value
 
 
-def _ordered_refs(definition: Definition, refs: frozenset[str]) -> list[str]:
-    order = {
-        ref: index for index, ref in enumerate([*definition.items, *definition.derived, *definition.scores])
-    }
+def _ref_order(definition: Definition) -> dict[str, int]:
+    """The questionnaire order of item, derived and score ids (built once per assessment)."""
+    refs = [*definition.items, *definition.derived, *definition.scores]
+    return {ref: index for index, ref in enumerate(refs)}
+
+
+def _ordered_refs(order: Mapping[str, int], refs: frozenset[str]) -> list[str]:
     return sorted(refs, key=lambda ref: (order.get(ref, len(order)), ref))
 
 
