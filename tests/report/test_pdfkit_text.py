@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening.report.fonts import ARABIC, CJK, CJK_EXT_A, HEBREW, SANS, family_for
@@ -68,6 +68,7 @@ def test_names_of_every_supported_script_are_drawable(name: str) -> None:
     assert describe_undrawable("Patient name", name) is None
 
 
+@settings(deadline=None)  # the first example may load the fonts
 @given(SUPPORTED_NAMES)
 def test_any_name_from_the_supported_scripts_is_drawable(name: str) -> None:
     assert undrawable_characters(name) == ()
@@ -119,6 +120,7 @@ def test_undrawable_characters_print_as_visible_markers() -> None:
     assert prepare_text("a\U0001f44db\x07") == f"a{LRI}[U+1F44D]{PDI}b{LRI}[U+0007]{PDI}"
 
 
+@settings(deadline=None)  # the first example may load the fonts
 @given(st.text(max_size=40) | SUPPORTED_NAMES)
 def test_preparing_prepared_text_changes_nothing(text: str) -> None:
     # TextParagraph prepares every piece of parsed text again, including what text_markup prepared.
@@ -154,6 +156,7 @@ def test_markup_isolates_user_text_by_default() -> None:
     assert text_markup("") == ""
 
 
+@settings(deadline=None)  # the first example may load the fonts
 @given(st.text(max_size=60))
 def test_any_text_parses_to_exactly_that_text(text: str) -> None:
     # Whatever the user typed, the parsed paragraph holds the prepared text and no tag took effect.
