@@ -20,6 +20,7 @@ import subprocess
 import sys
 import unicodedata
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -251,6 +252,13 @@ def test_same_input_gives_the_same_bytes_in_another_process(sample_pdf: bytes) -
         [sys.executable, "-c", program], capture_output=True, check=True, cwd=REPO_ROOT, env=env, timeout=120
     )
     assert result.stdout == sample_pdf
+
+
+def test_concurrent_builds_give_the_same_bytes(sample_pdf: bytes) -> None:
+    # Streamlit serves every session from its own thread; fonts and their subsets are shared.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: build_sample_pdf(), range(2)))
+    assert results == [sample_pdf, sample_pdf]
 
 
 def test_generation_time_changes_dates_and_id() -> None:
