@@ -224,6 +224,24 @@ def font_runs(prepared: str, start: FontFamily = SANS) -> list[tuple[FontFamily,
     return [(family, "".join(chars)) for family, chars in runs]
 
 
+_ISOLATE_INITIATORS = frozenset("\u2066\u2067\u2068")
+
+
+def _balance_isolates(text: str) -> str:
+    """Drop PDIs that close nothing and close isolates left open, so text cannot leave its isolate."""
+    depth = 0
+    kept: list[str] = []
+    for char in text:
+        if char in _ISOLATE_INITIATORS:
+            depth += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            if depth == 0:
+                continue
+            depth -= 1
+        kept.append(char)
+    return "".join(kept) + POP_DIRECTIONAL_ISOLATE * depth
+
+
 def text_markup(text: str, *, isolate: bool = True) -> str:
     """Paragraph markup that prints ``text`` literally.
 
@@ -236,11 +254,12 @@ def text_markup(text: str, *, isolate: bool = True) -> str:
     With ``isolate`` (the default) the text is wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL
     ISOLATE, so that right-to-left user text neither reorders the template around it nor is
     reordered by it: ``f"<b>Patient:</b> {text_markup(name)} (MRN {text_markup(mrn)})"`` keeps the
-    label, name and MRN in that order whatever scripts the name uses. Use ``isolate=False`` when the
-    text is the whole paragraph (``paragraph.user_paragraph`` does), so that its first strong
-    character sets the paragraph's direction.
+    label, name and MRN in that order whatever scripts the name uses. Isolates in the text itself
+    are balanced first, so a stray POP DIRECTIONAL ISOLATE cannot end the isolation early. Use
+    ``isolate=False`` when the text is the whole paragraph (``paragraph.user_paragraph`` does), so
+    that its first strong character sets the paragraph's direction.
     """
-    body = escape_markup(prepare_text(text)).replace("\n", "<br/>")
+    body = escape_markup(_balance_isolates(prepare_text(text))).replace("\n", "<br/>")
     if isolate and body:
         return f"{FIRST_STRONG_ISOLATE}{body}{POP_DIRECTIONAL_ISOLATE}"
     return body

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from screening.report.bidi import display_text
 from screening.report.fonts import ARABIC, CJK, CJK_EXT_A, HEBREW, SANS, family_for
 from screening.report.paragraph import TextParagraph, user_paragraph
 from screening.report.styles import CLINICIAN_STYLES, HANDOUT_STYLES, StatusKind
@@ -154,6 +155,14 @@ def test_markup_escapes_everything(text: str, markup: str) -> None:
 def test_markup_isolates_user_text_by_default() -> None:
     assert text_markup("לוי") == f"{FSI}לוי{PDI}"
     assert text_markup("") == ""
+
+
+def test_user_text_cannot_leave_its_isolate() -> None:
+    # A stray PDI is dropped and an unclosed isolate is closed before the template's PDI.
+    assert text_markup("\u2069שלום") == f"{FSI}שלום{PDI}"
+    assert text_markup("\u2067abc") == f"{FSI}\u2067abc{PDI}{PDI}"
+    line = f"Name: {text_markup(chr(0x2069) + 'שלום')} 123"
+    assert display_text(line, 0) == "Name: םולש 123"
 
 
 @settings(deadline=None)  # the first example may load the fonts
