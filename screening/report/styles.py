@@ -2,8 +2,8 @@
 
 :data:`CLINICIAN_STYLES` is for the clinician summary (dense, 9.5 pt body). :data:`HANDOUT_STYLES`
 is the large-type set for the patient handout: 13 pt body, 12 pt for the smallest text a patient
-has to read, headings larger. Both sets have the same names, so a block of document code can be
-written once and used with either.
+has to read, headings larger, a 10 pt footer. Both sets have the same names, so a block of
+document code can be written once and used with either.
 
 All styles use the fallback chain's body font (``fonts.BODY_FONT``); text in other scripts switches
 font inside the paragraph through the markup that ``text.text_markup`` writes. Every colour is
@@ -68,7 +68,7 @@ def _style(name: str, size: float, *, bold: bool = False, leading: float | None 
 
 
 def _styles(
-    prefix: str, *, body: float, small: float, table: float, h2: float, h1: float, title: float
+    prefix: str, *, body: float, small: float, table: float, h2: float, h1: float, title: float, footer: float
 ) -> DocumentStyles:
     return DocumentStyles(
         title=_style(f"{prefix}-title", title, bold=True, spaceAfter=title * 0.5, keepWithNext=1),
@@ -80,15 +80,15 @@ def _styles(
         table_cell=_style(f"{prefix}-table-cell", table),
         table_continued=_style(f"{prefix}-table-continued", small, textColor=MUTED_TEXT_COLOR),
         status_heading=_style(f"{prefix}-status-heading", h2, bold=True),
-        footer=_style(f"{prefix}-footer", 7.5, leading=9.5, textColor=MUTED_TEXT_COLOR),
+        footer=_style(f"{prefix}-footer", footer, textColor=MUTED_TEXT_COLOR),
         footer_page_number=_style(
-            f"{prefix}-footer-page", 7.5, leading=9.5, textColor=MUTED_TEXT_COLOR, alignment=TA_RIGHT
+            f"{prefix}-footer-page", footer, textColor=MUTED_TEXT_COLOR, alignment=TA_RIGHT
         ),
     )
 
 
-CLINICIAN_STYLES = _styles("clinician", body=9.5, small=8, table=8.5, h2=11, h1=13, title=17)
-HANDOUT_STYLES = _styles("handout", body=13, small=12, table=12, h2=15, h1=18, title=22)
+CLINICIAN_STYLES = _styles("clinician", body=9.5, small=8, table=8.5, h2=11, h1=13, title=17, footer=7.5)
+HANDOUT_STYLES = _styles("handout", body=13, small=12, table=12, h2=15, h1=18, title=22, footer=10)
 
 
 @dataclass(frozen=True)
