@@ -49,7 +49,7 @@ _PAGE_NUMBER_WIDTH = 90.0
 
 @dataclass(frozen=True)
 class Margins:
-    """Page margins in points; the footer sits inside the bottom margin's upper edge."""
+    """Page margins in points. ``bottom`` is the space below the footer; the body ends above it."""
 
     top: float = 54.0
     right: float = 54.0
