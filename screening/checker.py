@@ -750,24 +750,25 @@ class _Checker:
 
     def _reachability(self) -> None:
         never_shown: set[str] = set()
+        fields = _count_fields(self.d)  # once: the never-true analysis runs for every condition
         changed = True
         while changed:
             changed = False
             for view in self.d.sections:
                 section_never = view.section.show_if is not None and _never_true(
-                    self.d, view.section.show_if, never_shown
+                    self.d, view.section.show_if, never_shown, fields
                 )
                 for item in view.section.items:
                     if item.id in never_shown:
                         continue
                     if section_never or (
-                        item.show_if is not None and _never_true(self.d, item.show_if, never_shown)
+                        item.show_if is not None and _never_true(self.d, item.show_if, never_shown, fields)
                     ):
                         never_shown.add(item.id)
                         changed = True
 
         for s_index, section in enumerate(self.q.sections):
-            if section.show_if is not None and _never_true(self.d, section.show_if, never_shown):
+            if section.show_if is not None and _never_true(self.d, section.show_if, never_shown, fields):
                 self.add(
                     Code.NEVER_SHOWN,
                     ("sections", s_index, "show_if"),
@@ -793,7 +794,7 @@ class _Checker:
                     )
 
         def warn(condition: Condition, loc: Loc, what: str) -> None:
-            if _never_true(self.d, condition, never_shown):
+            if _never_true(self.d, condition, never_shown, fields):
                 self.add(
                     Code.NEVER_TRUE,
                     loc,
@@ -955,16 +956,23 @@ def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
 # Never-true analysis
 
 
-def _never_true(definition: Definition, condition: Condition, never_shown: set[str]) -> bool:
-    """True when no assignment of values makes the condition true (False when too large to try)."""
-    domains = _domains(definition, condition, never_shown)
+def _never_true(
+    definition: Definition,
+    condition: Condition,
+    never_shown: set[str],
+    fields: dict[str, Item] | None = None,
+) -> bool:
+    """True when no assignment of values makes the condition true (False when too large to try).
+
+    `fields` is `_count_fields(definition)`, passed in when many conditions are analysed."""
+    targets = _targets(definition, condition, _count_fields(definition) if fields is None else fields)
+    domains = _domains(definition, condition, never_shown, targets)
     size = 1
     for values in domains.values():
         size *= max(len(values), 1)
         if size > _ENUMERATION_LIMIT:
             return False
     keys = list(domains)
-    targets = _targets(definition, condition)
     for combination in itertools.product(*(domains[key] for key in keys)):
         assignment = dict(zip(keys, combination, strict=True))
         if _static_truth(definition, condition, assignment, targets) is True:
@@ -972,14 +980,21 @@ def _never_true(definition: Definition, condition: Condition, never_shown: set[s
     return True
 
 
-def _targets(definition: Definition, condition: Condition) -> dict[_Ref, Item | None]:
-    """The item (or group field) definition behind each reference of a condition."""
-    scope_fields: dict[str, Item] = {}
+def _count_fields(definition: Definition) -> dict[str, Item]:
+    """The fields of the groups that counts look into: what `field:` in a `where` can name."""
+    fields: dict[str, Item] = {}
     for derived in definition.derived.values():
         if isinstance(derived, Count) and derived.where is not None:
             group = definition.items.get(derived.group)
             if isinstance(group, GroupItem):
-                scope_fields.update({f.id: f for f in group.fields})
+                fields.update({f.id: f for f in group.fields})
+    return fields
+
+
+def _targets(
+    definition: Definition, condition: Condition, scope_fields: dict[str, Item]
+) -> dict[_Ref, Item | None]:
+    """The item (or group field) definition behind each reference of a condition."""
     targets: dict[_Ref, Item | None] = {}
     for leaf in _leaves(condition):
         if isinstance(leaf, Answered):
@@ -995,10 +1010,11 @@ def _targets(definition: Definition, condition: Condition) -> dict[_Ref, Item | 
     return targets
 
 
-def _domains(definition: Definition, condition: Condition, never_shown: set[str]) -> dict[_Ref, list[Any]]:
+def _domains(
+    definition: Definition, condition: Condition, never_shown: set[str], targets: dict[_Ref, Item | None]
+) -> dict[_Ref, list[Any]]:
     operands: dict[_Ref, list[Any]] = {}
     answered: set[_Ref] = set()
-    targets = _targets(definition, condition)
     for leaf in _leaves(condition):
         if isinstance(leaf, Answered):
             ref = _Ref("item", leaf.answered)
