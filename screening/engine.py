@@ -37,7 +37,7 @@ from screening.assessment import (
     ReviewResult,
     ScoreResult,
 )
-from screening.definition import Definition
+from screening.definition import Definition, SectionView
 from screening.describe import describe
 from screening.model import (
     WEIGHT_BASES,
@@ -102,6 +102,9 @@ class Evaluator:
         self._scores: dict[str, int | float | None] = {}
         self._causes: dict[str, Cause | None] = {}
         self._active: set[str] = set()
+        self._section_views: dict[str, SectionView] = {}
+        for view in definition.sections:
+            self._section_views.setdefault(view.id, view)  # the first one, as a search would find
 
     # ------------------------------------------------------------------ items
 
@@ -113,7 +116,7 @@ class Evaluator:
             return False
         self._active.add(key)
         try:
-            view = next((v for v in self.definition.sections if v.id == section_id), None)
+            view = self._section_views.get(section_id)
             condition = view.section.show_if if view else None
             result = condition is None or self.truth(condition) is True
         finally:
