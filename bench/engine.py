@@ -1,0 +1,307 @@
+"""Benchmark of the questionnaire engine: loading and checking, assessing, and how both grow.
+
+    python bench/engine.py [--repeats N]
+
+Measures, with `time.perf_counter` and the median of several runs:
+
+1. loading and checking the bundled questionnaires (`load_catalog`), without and with their
+   worked examples;
+2. one `assess` call on a complete answer set (the SPEC's example answers file);
+3. generated questionnaires of 100 and 1,000 items, with conditions, scores, derived values and
+   rules in proportion: parse, check and assess, both sizes timed side by side in the same
+   process. The ratio of the 1,000-item time to the 100-item time is the growth: 10 is linear.
+
+Prints readable lines, then one JSON object as the very last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script from a checkout, without installing
+
+from screening.answers_file import read_answers_file  # noqa: E402
+from screening.assessment import Assessment  # noqa: E402
+from screening.definition import Definition  # noqa: E402
+from screening.engine import assess  # noqa: E402
+from screening.examples import resolve_example  # noqa: E402
+from screening.loading import BUNDLED_DIRECTORY, build_catalog, load_catalog, parse_text  # noqa: E402
+
+SPEC_ANSWERS = ROOT.parent / "shared" / "examples" / "answers-example.yaml"
+INTAKE_ID = "ketamine-trd-intake"
+SIZES = (100, 1000)
+GROWTH_LIMIT = 12.0
+ASSESSED_ON = dt.date(2026, 11, 20)
+
+
+def median_seconds(action: Callable[[], object], repeats: int, inner: int = 1) -> float:
+    """Median over `repeats` runs of the time of one call (each run makes `inner` calls)."""
+    times: list[float] = []
+    for _ in range(repeats):
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(inner):
+            action()
+        times.append((time.perf_counter() - start) / inner)
+    return statistics.median(times)
+
+
+def _once(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return max(time.perf_counter() - start, 1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generated questionnaires
+
+
+def generate(n_items: int, seed: int = 20261120) -> tuple[str, dict[str, Any]]:
+    """A single-file questionnaire of `n_items` items and a complete answer set for it.
+
+    Per 10 items (one section): 4 yes/no, 3 scored choices, 2 integers and 1 optional text or, every
+    100 items, a repeating group; 3 items with a condition on an earlier item; every third section
+    with a condition; one score with three bands; two rules. Per 20 items a derived condition and
+    its rule, per 100 items a count over the group. Rules, scores and conditions grow with N.
+    """
+    assert n_items % 100 == 0
+    rnd = random.Random(seed)
+    out: list[str] = [
+        f"id: generated-{n_items}",
+        "kind: instrument",
+        "version: 1.0.0",
+        f"title: Generated questionnaire of {n_items} items",
+        "sources:",
+        "  src: {short: Generated, citation: Generated for the benchmark}",
+        "parameters:",
+        "  limit: {title: Limit, value: 80, source: [src]}",
+        "choice_sets:",
+        "  scale:",
+        "    options:",
+        *(f"      - {{code: s{k}, label: Level {k}, score: {k}}}" for k in range(4)),
+        "sections:",
+    ]
+    answers: dict[str, Any] = {}
+    for section in range(n_items // 10):
+        base = section * 10
+        out.append(f"  - id: sec{section}")
+        out.append(f"    title: Section {section}")
+        if section % 3 == 0 and section > 0:
+            out.append(f"    show_if: {{item: q{base - 10}, ne: true}}")
+        out.append("    items:")
+        for i in range(base, base + 10):
+            kind = i % 10
+            if kind in (0, 1, 2, 3):
+                condition = f", show_if: {{item: q{i - 2}, eq: false}}" if kind == 2 else ""
+                out.append(f"      - {{id: q{i}, type: boolean, text: Question {i}{condition}}}")
+                answers[f"q{i}"] = rnd.random() < 0.2
+            elif kind in (4, 5, 6):
+                condition = f", show_if: {{item: q{i - 2}, in: [s0, s1, s2]}}" if kind == 6 else ""
+                out.append(
+                    f"      - {{id: q{i}, type: choice, options: scale, text: Question {i}{condition}}}"
+                )
+                answers[f"q{i}"] = f"s{rnd.randint(0, 3)}"
+            elif kind in (7, 8):
+                condition = (
+                    f", show_if: {{any: [{{item: q{i - 1}, lt: 90}}, {{item: q{i - 5}, eq: true}}]}}"
+                    if kind == 8
+                    else ""
+                )
+                out.append(
+                    f"      - {{id: q{i}, type: integer, min: 0, max: 100, text: Question {i}{condition}}}"
+                )
+                answers[f"q{i}"] = rnd.randint(0, 100)
+            elif i % 100 == 99:
+                out.append(
+                    f"      - {{id: q{i}, type: group, text: Trials {i}, fields: [{{id: drug, type: text,"
+                    " text: Drug}, {id: weeks, type: integer, min: 0, max: 52, text: Weeks},"
+                    " {id: ok, type: boolean, text: Adequate}]}"
+                )
+                answers[f"q{i}"] = [
+                    {"drug": f"d{k}", "weeks": rnd.randint(0, 12), "ok": rnd.random() < 0.7} for k in range(4)
+                ]
+            else:
+                out.append(f"      - {{id: q{i}, type: text, required: false, text: Note {i}}}")
+                answers[f"q{i}"] = f"note {i}"
+    out.append("derived:")
+    for k in range(n_items // 20):
+        out.append(
+            f"  - {{id: d{k}, kind: condition, title: Derived {k},"
+            f" when: {{all: [{{item: q{20 * k + 1}, eq: false}}, {{score: total{2 * k}, gte: 3}}]}}}}"
+        )
+    for k in range(n_items // 100):
+        out.append(
+            f"  - {{id: count{k}, kind: count, title: Count {k}, group: q{100 * k + 99},"
+            " where: {all: [{field: weeks, gte: 6}, {field: ok, eq: true}]}}"
+        )
+    out.append("scores:")
+    for section in range(n_items // 10):
+        base = section * 10
+        out.append(
+            f"  - {{id: total{section}, title: Total {section},"
+            f" items: [q{base + 4}, q{base + 5}, q{base + 6}],"
+            " bands: [{min: 0, max: 3, label: Low}, {min: 4, max: 6, label: Mid},"
+            " {min: 7, max: 9, label: High}]}"
+        )
+    out.append("rules:")
+    for section in range(n_items // 10):
+        base = section * 10
+        out.append(
+            f"  - {{id: r.s{section}.yes, severity: relative, title: Yes {section}, action: Review,"
+            f" source: [src], when: {{item: q{base}, eq: true}}}}"
+        )
+        out.append(
+            f"  - {{id: r.s{section}.high, severity: caution, title: High {section}, action: Watch,"
+            f" source: [src], when: {{any: [{{score: total{section}, band: High}},"
+            f" {{item: q{base + 7}, gt: {{param: limit}}}}]}}}}"
+        )
+    for k in range(n_items // 20):
+        out.append(
+            f"  - {{id: r.d{k}, severity: info, title: Derived {k}, action: Note, source: [src],"
+            f" when: {{derived: d{k}, eq: true}}}}"
+        )
+    for k in range(n_items // 100):
+        out.append(
+            f"  - {{id: r.count{k}, severity: caution, title: Count {k}, action: Note, source: [src],"
+            f" when: {{derived: count{k}, gte: 2}}}}"
+        )
+    return "\n".join(out) + "\n", answers
+
+
+def load_and_check(name: str, text: str) -> Definition:
+    catalog = build_catalog([parse_text(name, text)], check=True, run_examples=False)
+    assert not catalog.issues, [str(issue) for issue in catalog.issues[:5]]
+    definition = next(iter(catalog.definitions.values()))
+    return definition
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def spec_answers() -> tuple[dict[str, Any], dt.date | None, dict[str, Any] | None, str]:
+    """The SPEC's example answers file (answers, date, review); the intake's first worked example
+    when that file is not next to this checkout."""
+    if SPEC_ANSWERS.exists():
+        answers_file, problems = read_answers_file(SPEC_ANSWERS)
+        assert answers_file is not None and not problems, problems
+        return answers_file.answers, answers_file.assessed_on, answers_file.review, SPEC_ANSWERS.name
+    catalog = load_catalog([BUNDLED_DIRECTORY], run_examples=False)
+    intake = catalog.file_of(INTAKE_ID)
+    assert intake is not None and intake.questionnaire is not None
+    examples = {example.name: example for example in intake.questionnaire.examples}
+    first = intake.questionnaire.examples[0].name
+    answers, assessed_on, review = resolve_example(examples, first)
+    return answers, assessed_on, review, f"worked example '{first}'"
+
+
+def bundled(repeats: int) -> dict[str, Any]:
+    """Load and check the bundled questionnaires, with and without examples; assess the SPEC answers."""
+    catalog = load_catalog([BUNDLED_DIRECTORY], run_examples=True)  # warm-up, and a sanity check
+    assert not catalog.errors, [str(issue) for issue in catalog.errors]
+    load_s = median_seconds(lambda: load_catalog([BUNDLED_DIRECTORY], run_examples=False), repeats)
+    load_examples_s = median_seconds(lambda: load_catalog([BUNDLED_DIRECTORY], run_examples=True), repeats)
+    print(f"bundled questionnaires ({len(catalog.files)} files, {catalog.examples_run} worked examples)")
+    print(f"  load + check:                 {load_s * 1000:8.1f} ms")
+    print(f"  load + check + examples:      {load_examples_s * 1000:8.1f} ms")
+
+    intake = catalog.get(INTAKE_ID)
+    assert intake is not None
+    answers, assessed_on, review, label = spec_answers()
+    result = assess(intake, answers, assessed_on=assessed_on, review=review)
+    assert not result.problems and not result.missing, (result.problems, result.missing)
+    assess_s = median_seconds(
+        lambda: assess(intake, answers, assessed_on=assessed_on, review=review), repeats, inner=50
+    )
+    print(f"assess ({label}, {len(answers)} answers, status {result.status})")
+    print(f"  per call:                     {assess_s * 1000:8.2f} ms")
+    return {
+        "load_ms": round(load_s * 1000, 2),
+        "load_examples_ms": round(load_examples_s * 1000, 2),
+        "assess_ms": round(assess_s * 1000, 3),
+    }
+
+
+def growth(repeats: int) -> dict[str, Any]:
+    """Parse, check and assess generated questionnaires of each size, the sizes side by side."""
+    generated = {n: generate(n) for n in SIZES}
+    definitions = {n: load_and_check(f"generated-{n}.yaml", generated[n][0]) for n in SIZES}
+
+    def assess_generated(n: int) -> Assessment:
+        return assess(definitions[n], generated[n][1], assessed_on=ASSESSED_ON)
+
+    for n in SIZES:
+        outcome = assess_generated(n)
+        assert not outcome.problems, outcome.problems[:3]
+        counts = f"{len(definitions[n].rules)} rules, {len(definitions[n].scores)} scores"
+        print(
+            f"generated {n:>5} items: {counts}, {len(definitions[n].derived)} derived;"
+            f" {len(outcome.flags)} flags fire, status {outcome.status}"
+        )
+    # Enough assess calls per timed run (about 0.1 s) that timer and scheduler noise stay small.
+    inner = {n: max(1, round(0.1 / _once(partial(assess_generated, n)))) for n in SIZES}
+    times: dict[str, dict[int, list[float]]] = {
+        kind: {n: [] for n in SIZES} for kind in ("parse", "check", "assess")
+    }
+    for _ in range(repeats):
+        for n in SIZES:
+            gc.collect()
+            start = time.perf_counter()
+            parsed = parse_text(f"generated-{n}.yaml", generated[n][0])
+            parsed_at = time.perf_counter()
+            built = build_catalog([parsed], check=True, run_examples=False)
+            times["check"][n].append(time.perf_counter() - parsed_at)
+            times["parse"][n].append(parsed_at - start)
+            assert not built.issues
+            times["assess"][n].append(median_seconds(partial(assess_generated, n), 1, inner=inner[n]))
+    med = {
+        kind: {n: statistics.median(values) for n, values in series.items()} for kind, series in times.items()
+    }
+    for n in SIZES:
+        print(
+            f"  {n:>5} items: parse {med['parse'][n] * 1000:8.1f} ms, check {med['check'][n] * 1000:8.1f} ms,"
+            f" assess {med['assess'][n] * 1000:8.2f} ms"
+        )
+    small, large = SIZES
+    ratios = {kind: med[kind][large] / med[kind][small] for kind in med}
+    load_check = {n: med["parse"][n] + med["check"][n] for n in SIZES}
+    ratios["load_check"] = load_check[large] / load_check[small]
+    print(
+        f"growth {large} vs {small} items (10 is linear, limit {GROWTH_LIMIT:g}): "
+        + ", ".join(f"{kind} {ratios[kind]:.1f}" for kind in ("parse", "check", "load_check", "assess"))
+    )
+    return {
+        "growth_1000_vs_100": round(max(ratios["load_check"], ratios["assess"]), 2),
+        **{f"growth_{kind}": round(value, 2) for kind, value in ratios.items()},
+        "generated_ms": {
+            str(n): {kind: round(med[kind][n] * 1000, 3) for kind in ("parse", "check", "assess")}
+            for n in SIZES
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=9, help="timed runs per measurement (median)")
+    repeats = max(1, parser.parse_args(argv).repeats)
+    summary = {**bundled(repeats), **growth(repeats), "growth_limit": GROWTH_LIMIT, "repeats": repeats}
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

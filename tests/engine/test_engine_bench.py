@@ -1,0 +1,55 @@
+"""bench/engine.py keeps working: its generated questionnaires are clean, and one quick run ends
+with the JSON summary. No timing is asserted here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from screening.engine import assess
+from screening.loading import build_catalog, parse_text
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "engine.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_engine", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_engine", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("size", [100, 300])
+def test_generated_questionnaires_are_clean_and_proportional(bench: ModuleType, size: int) -> None:
+    text, answers = bench.generate(size)
+    catalog = build_catalog([parse_text(f"generated-{size}.yaml", text)], check=True, run_examples=False)
+    assert [str(issue) for issue in catalog.issues] == []
+    definition = catalog.definitions[f"generated-{size}"]
+    assert len(definition.items) == size
+    assert len(definition.rules) == size // 4 + size // 100
+    assert len(definition.scores) == size // 10
+    result = assess(definition, answers, assessed_on=dt.date(2026, 11, 20))
+    assert result.problems == []
+    assert result.flags, "some rules fire on the generated answers"
+    assert {"candidate", "needs_review", "incomplete", "contraindicated"} >= {result.status}
+
+
+def test_a_quick_run_ends_with_the_json_summary(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main(["--repeats", "1"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    summary = json.loads(last)
+    assert {"load_ms", "assess_ms", "growth_1000_vs_100", "growth_check", "growth_assess"} <= set(summary)
+    assert all(
+        isinstance(summary[key], (int, float)) and summary[key] > 0 for key in ("load_ms", "assess_ms")
+    )
