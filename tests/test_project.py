@@ -75,3 +75,11 @@ def test_architecture_doc_maps_every_core_module() -> None:
     modules = [p for p in (ROOT / "screening").glob("*.py") if p.name not in {"__init__.py", "__main__.py"}]
     unmapped = [p.name for p in modules if f"screening/{p.name}" not in doc]
     assert unmapped == [], f"add these to the code map in docs/ARCHITECTURE.md: {unmapped}"
+
+
+def test_clinic_example_file_is_valid() -> None:
+    from screening.config import load_clinic_settings  # noqa: PLC0415 - only this test needs it
+
+    settings = load_clinic_settings(ROOT / "clinic.example.yaml")
+    assert settings.crisis_lines and settings.emergency_number == "911"
+    assert settings.missing_contacts() == ["clinic phone number"]
