@@ -83,3 +83,14 @@ def test_clinic_example_file_is_valid() -> None:
     settings = load_clinic_settings(ROOT / "clinic.example.yaml")
     assert settings.crisis_lines and settings.emergency_number == "911"
     assert settings.missing_contacts() == ["clinic phone number"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted([ROOT / "app.py", *(ROOT / "ui").rglob("*.py")]), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_only_ui_state_touches_session_state(path: Path) -> None:
+    if path == ROOT / "ui" / "state.py":
+        return
+    text = path.read_text(encoding="utf-8")
+    assert "session_state" not in text, "use ui.state helpers instead of st.session_state"
+    assert "st.query_params" not in text, "use ui.state helpers instead of st.query_params"

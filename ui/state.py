@@ -138,6 +138,12 @@ def set_widget_value(key: str, value: Any) -> None:
     st.session_state[key] = value
 
 
+def seed_widget(key: str, value: Any) -> None:
+    """Give a widget its first value, once; later runs keep what the user entered."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
 def forget_widget(key: str) -> None:
     st.session_state.pop(key, None)
     st.session_state.pop(_SYNCED.format(key=key), None)
@@ -172,6 +178,23 @@ def remove_row_id(identifier: str, item_id: str, index: int) -> None:
     if 0 <= index < len(ids):
         del ids[index]
     st.session_state[key] = ids
+
+
+# ------------------------------------------------------------------ documents
+
+_DOCUMENTS = "documents"
+
+
+def cached_documents(cache_key: str) -> Any:
+    """The documents built for `cache_key` in this session, or None."""
+    value = st.session_state.get(_DOCUMENTS)
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == cache_key:
+        return value[1]
+    return None
+
+
+def keep_documents(cache_key: str, documents: Any) -> None:
+    st.session_state[_DOCUMENTS] = (cache_key, documents)
 
 
 # ------------------------------------------------------------------ conflicts and notices

@@ -48,16 +48,16 @@ def _amendments() -> list[AmendmentNote]:
 
 
 cache_key = f"{detail.id}:{detail.updated_at.isoformat()}:{detail.locked}"
-cached = st.session_state.get("documents")
-if not isinstance(cached, tuple) or cached[0] != cache_key:
+cached = state.cached_documents(cache_key)
+if not isinstance(cached, Documents):
     with st.spinner("Preparing the documents…"):
         generated_at = dt.datetime.now().replace(microsecond=0)
         documents = build_documents(
             definition, assessment, settings=settings, generated_at=generated_at, amendments=_amendments()
         )
-    st.session_state["documents"] = (cache_key, documents)
+    state.keep_documents(cache_key, documents)
 else:
-    documents = cached[1]
+    documents = cached
 assert isinstance(documents, Documents)
 
 for warning in documents.warnings:

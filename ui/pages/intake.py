@@ -73,7 +73,7 @@ for view in views:
 
 index = state.section_index(len(views))
 nav_key = f"section-nav:{identifier}"
-st.session_state[nav_key] = index
+state.set_widget_value(nav_key, index)
 
 
 def _go(target: int) -> None:
@@ -81,7 +81,7 @@ def _go(target: int) -> None:
 
 
 def _nav_changed() -> None:
-    chosen = st.session_state.get(nav_key)
+    chosen = state.widget_value(nav_key)
     state.set_section(index if chosen is None else int(chosen))
 
 
@@ -162,8 +162,7 @@ if locked:
             )
             item = next(i for i in amendable if i.id == chosen)
             amend_key = f"amend-value:{identifier}:{item.id}"
-            if amend_key not in st.session_state:
-                st.session_state[amend_key] = widgets.to_widget(item, detail.answers.get(item.id))
+            state.seed_widget(amend_key, widgets.to_widget(item, detail.answers.get(item.id)))
             widgets.draw(
                 definition,
                 item,
@@ -178,11 +177,11 @@ if locked:
                 error = actions.amend(
                     identifier,
                     reason=reason,
-                    answers={item.id: widgets.to_stored(item, st.session_state.get(amend_key))},
+                    answers={item.id: widgets.to_stored(item, state.widget_value(amend_key))},
                 )
                 if error:
                     st.error(error)
                 else:
-                    st.session_state.pop(amend_key, None)
+                    state.forget_widget(amend_key)
                     state.notify(f"Amendment recorded at {dt.datetime.now():%H:%M}.")
                     st.rerun()
