@@ -211,26 +211,51 @@ def _all_field_names() -> list[str]:
 _FIELD_NAMES = _all_field_names()
 
 
-def _display_path(document: YamlDocument, loc: Sequence[Any]) -> str:
-    """`rules[3].when.all[0]` for a pydantic location, skipping union tags."""
+def _data_path(document: YamlDocument, loc: Sequence[Any]) -> tuple[Any, ...]:
+    """The part of a pydantic location that is in the file: union tags left out."""
     parts: list[Any] = []
-    for index, element in enumerate(loc):
-        candidate = (*parts, element)
-        if candidate in document.positions or index == len(loc) - 1:
+    for element in loc:
+        if (*parts, element) in document.positions:
             parts.append(element)
+    return tuple(parts)
+
+
+def _display_path(document: YamlDocument, loc: Sequence[Any], kind: str = "") -> str:
+    """`rules[3].when.all[0]` for a pydantic location, skipping union tags."""
+    parts = list(_data_path(document, loc))
+    if kind == "missing" and loc:
+        parts.append(loc[-1])  # the key that is not in the file
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "the file"
 
 
+def _alternatives_not_taken(document: YamlDocument, details: Sequence[Any]) -> set[int]:
+    """Errors of union members that did not apply: a member rejected a value as a whole (say,
+    `options` is not a choice-set name) while another member got further into it (an option of
+    the list lacks its label). Only the error that got further helps the author."""
+    paths = [_data_path(document, detail["loc"]) for detail in details]
+    taken: set[int] = set()
+    for index, detail in enumerate(details):
+        path, loc = paths[index], tuple(detail["loc"])
+        whole_value = detail["type"] not in ("missing", "extra_forbidden") and loc[-1:] != path[-1:]
+        if whole_value and any(len(other) > len(path) and other[: len(path)] == path for other in paths):
+            taken.add(index)
+    return taken
+
+
 def _format_issues(parsed: ParsedFile, error: ValidationError) -> list[Issue]:
     issues: list[Issue] = []
     seen: set[tuple[int, int, str]] = set()
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    not_taken = _alternatives_not_taken(parsed.document, details)
+    for index, detail in enumerate(details):
+        if index in not_taken:
+            continue
         loc = tuple(detail["loc"])
         kind = detail["type"]
-        where = _display_path(parsed.document, loc)
+        where = _display_path(parsed.document, loc, kind)
         hint = None
         if kind == "extra_forbidden":
             key = str(loc[-1])
