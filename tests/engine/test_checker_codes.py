@@ -247,9 +247,21 @@ CASES = [
         [
             At(
                 "show_if",
-                "E003 sections[0].items[3].show_if.compare: a comparison has exactly one operator: eq, ne,"
+                "E003 sections[0].items[3].show_if: a comparison has exactly one operator: eq, ne,"
                 " in, not_in, gt, gte, lt, lte, contains or band (found eq, ne)",
             )
+        ],
+    ),
+    Case(
+        "E003 a typo in an inline option names the option, not the choice-set alternative",
+        demo(item("{id: q3, type: choice, text: Q3, options: [{code: x, label: X}, {code: y, lable: Y}]}")),
+        [
+            At("{code: y", "E003 sections[0].items[3].options[1].label: required key 'label' is missing"),
+            At(
+                "lable",
+                "E003 sections[0].items[3].options[1].lable: unknown key 'lable'",
+                "did you mean 'label'?",
+            ),
         ],
     ),
     Case(
