@@ -236,13 +236,13 @@ def _alternatives_not_taken(document: YamlDocument, details: Sequence[Any]) -> s
     `options` is not a choice-set name) while another member got further into it (an option of
     the list lacks its label). Only the error that got further helps the author."""
     paths = [_data_path(document, detail["loc"]) for detail in details]
-    taken: set[int] = set()
+    not_taken: set[int] = set()
     for index, detail in enumerate(details):
         path, loc = paths[index], tuple(detail["loc"])
         whole_value = detail["type"] not in ("missing", "extra_forbidden") and loc[-1:] != path[-1:]
         if whole_value and any(len(other) > len(path) and other[: len(path)] == path for other in paths):
-            taken.add(index)
-    return taken
+            not_taken.add(index)
+    return not_taken
 
 
 def _format_issues(parsed: ParsedFile, error: ValidationError) -> list[Issue]:
