@@ -1,0 +1,330 @@
+"""Helpers of the AppTest suite: users, opening the app on a page, and answering items through the
+widget each item type is drawn with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Widget
+
+from screening.definition import Definition
+from screening.engine import assess
+from screening.loading import load_catalog
+from screening.model import (
+    BooleanItem,
+    ChoiceItem,
+    DateItem,
+    GroupItem,
+    IntegerItem,
+    Item,
+    MultiChoiceItem,
+    NumberItem,
+    TextItem,
+)
+from screening.storage import QuestionnairePin, Store, User
+from ui import services
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+BUNDLED = ROOT / "questionnaires"
+SCREENINGS_PAGE = "ui/pages/screenings.py"
+INTAKE_PAGE = "ui/pages/intake.py"
+REVIEW_PAGE = "ui/pages/review.py"
+DOCUMENTS_PAGE = "ui/pages/documents.py"
+QUESTIONNAIRES_PAGE = "ui/pages/questionnaires.py"
+
+RUN_TIMEOUT = 60  # seconds; a first run also loads the questionnaires
+
+COORDINATOR = User(
+    id="local:casey-coordinator", name="Casey Coordinator", role="coordinator", authenticated=False
+)
+OTHER_COORDINATOR = User(id="local:jo-nurse", name="Jo Nurse", role="coordinator", authenticated=False)
+PSYCHIATRIST = User(
+    id="local:r-okafor", name="R. Okafor", role="psychiatrist", authenticated=False, credentials="MD"
+)
+
+_DEFINITION: list[Definition] = []
+
+
+def intake_definition() -> Definition:
+    """The bundled intake screening, loaded once for the whole suite (item types and sections)."""
+    if not _DEFINITION:
+        definition = load_catalog([BUNDLED]).get("ketamine-trd-intake")
+        assert definition is not None
+        _DEFINITION.append(definition)
+    return _DEFINITION[0]
+
+
+def section_of(item_id: str) -> int:
+    """The position of the intake section that asks `item_id`."""
+    for position, view in enumerate(intake_definition().sections):
+        if any(item.id == item_id for item in view.section.items):
+            return position
+    raise KeyError(item_id)
+
+
+def open_app(
+    user: User | None,
+    *,
+    page: str | None = None,
+    screening: str | None = None,
+    section: int | None = None,
+    run: bool = True,
+) -> AppTest:
+    """A fresh browser session on the app: signed in as `user` (None: the sign-in screen), on `page`,
+    with `?id=` and `?section=` as a refresh or a shared link would carry them."""
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT)
+    if user is not None:
+        at.session_state["user"] = user
+    if screening is not None:
+        at.query_params["id"] = screening
+    if section is not None:
+        at.query_params["section"] = str(section)
+    if page is not None:
+        at.switch_page(page)
+    if run:
+        at.run()
+        assert_ok(at)
+    return at
+
+
+def restart_server(database_url: str) -> None:
+    """Forget everything the app caches per process, as a server restart does: the store (its
+    connections closed first), the questionnaires and the clinic settings."""
+    services._store(database_url).close()
+    st.cache_resource.clear()
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def screening_id(at: AppTest) -> str:
+    value = at.query_params.get("id")
+    assert isinstance(value, str) and value, f"no screening in the URL: {at.query_params}"
+    return value
+
+
+def current_section(at: AppTest) -> int:
+    return int(at.query_params["section"])
+
+
+def key_of(at: AppTest, item_id: str, *parts: str) -> str:
+    return ":".join(("w", screening_id(at), item_id, *parts))
+
+
+def all_text(at: AppTest) -> str:
+    """Every piece of text on the page and in the sidebar, one per line."""
+    pieces: list[str] = []
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "error",
+        "warning",
+        "info",
+        "success",
+    ):
+        pieces.extend(str(element.value) for element in getattr(at, kind))
+    return "\n".join(pieces)
+
+
+def sidebar_text(at: AppTest) -> str:
+    pieces: list[str] = []
+    for kind in ("markdown", "caption", "error", "warning", "info"):
+        pieces.extend(str(element.value) for element in getattr(at.sidebar, kind))
+    return "\n".join(pieces)
+
+
+def crisis_banners(at: AppTest) -> list[str]:
+    return [str(e.value) for e in at.error if "Suicide-risk screen positive" in str(e.value)]
+
+
+def widget_for(at: AppTest, item: Item, key: str) -> Widget:
+    """The AppTest element of the widget an item of this type is drawn with."""
+    if isinstance(item, TextItem):
+        return at.text_area(key=key) if item.multiline else at.text_input(key=key)
+    if isinstance(item, DateItem):
+        return at.date_input(key=key)
+    if isinstance(item, (IntegerItem, NumberItem)):
+        return at.number_input(key=key)
+    if isinstance(item, BooleanItem):
+        return at.radio(key=key)
+    if isinstance(item, MultiChoiceItem):
+        return at.pills(key=key)
+    if isinstance(item, ChoiceItem):
+        try:
+            return at.radio(key=key)
+        except KeyError:
+            return at.selectbox(key=key)
+    raise TypeError(f"no single widget for {type(item).__name__}")
+
+
+def widget(at: AppTest, item_id: str) -> Widget:
+    return widget_for(at, intake_definition().items[item_id], key_of(at, item_id))
+
+
+def to_widget_value(item: Item, value: Any) -> Any:
+    if isinstance(item, DateItem) and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if isinstance(item, NumberItem) and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def answer(at: AppTest, item_id: str, value: Any, *, run: bool = True) -> AppTest:
+    """Answer one item through its widget on the current page (the item must be shown)."""
+    item = intake_definition().items[item_id]
+    assert not isinstance(item, GroupItem), "use add_trial for repeating groups"
+    element = widget_for(at, item, key_of(at, item_id))
+    element.set_value(to_widget_value(item, value))
+    if run:
+        at.run()
+        assert_ok(at)
+    return at
+
+
+def answer_all(at: AppTest, answers: Iterable[tuple[str, Any]]) -> AppTest:
+    """Answer several items of the current section, one rerun each (as a user clicks through)."""
+    for item_id, value in answers:
+        answer(at, item_id, value)
+    return at
+
+
+def go_to_section(at: AppTest, index: int) -> AppTest:
+    """Choose a section in the section navigation (the segmented control)."""
+    at.segmented_control(key=f"section-nav:{screening_id(at)}").set_value(index).run()
+    assert_ok(at)
+    assert current_section(at) == index
+    return at
+
+
+def add_trial(at: AppTest, row: dict[str, Any]) -> str:
+    """Add one antidepressant trial with the 'Add a trial' button, then fill its row's widgets.
+    Returns the row's id (part of its widgets' keys)."""
+    identifier = screening_id(at)
+    before = {w.key for w in at.text_input if w.key and w.key.endswith(":drug")}
+    at.button(key=f"add:{identifier}:antidepressant_trials").click().run()
+    assert_ok(at)
+    new = [w.key for w in at.text_input if w.key and w.key.endswith(":drug") and w.key not in before]
+    assert len(new) == 1, new
+    row_id = new[0].split(":")[-2]
+    for field_id, value in row.items():
+        set_trial_field(at, row_id, field_id, value)
+    return row_id
+
+
+def set_trial_field(at: AppTest, row_id: str, field_id: str, value: Any) -> AppTest:
+    """Answer one field of a trial row through its widget."""
+    group = intake_definition().items["antidepressant_trials"]
+    assert isinstance(group, GroupItem)
+    field = next(f for f in group.fields if f.id == field_id)
+    widget_for(at, field, key_of(at, "antidepressant_trials", row_id, field_id)).set_value(
+        to_widget_value(field, value)
+    )
+    at.run()
+    assert_ok(at)
+    return at
+
+
+# ---------------------------------------------------------------------------------------------
+# Screenings made directly in the database, for the pages that need one to show
+
+
+NO_HISTORY = (
+    "ketamine_hypersensitivity",
+    "aneurysmal_vascular_disease",
+    "arteriovenous_malformation",
+    "intracerebral_hemorrhage_history",
+    "recent_cardiovascular_event",
+    "current_psychosis",
+    "current_mania",
+    "psychosis_history",
+    "bipolar_disorder",
+    "substance_use_disorder_active",
+    "substance_use_disorder_history",
+    "heart_disease",
+    "hypertensive_encephalopathy_history",
+    "raised_intracranial_pressure",
+    "glaucoma",
+    "hyperthyroidism_uncontrolled",
+    "pulmonary_disease_or_sleep_apnea",
+    "hepatic_impairment",
+    "bladder_symptoms",
+    "porphyria",
+    "pregnant",
+    "breastfeeding",
+)
+
+COMPLETE_ANSWERS: dict[str, Any] = {
+    "patient_name": "Tomás Ngata-Whitfield",
+    "mrn": "RK-40417",
+    "date_of_birth": "1981-04-09",
+    "sex_at_birth": "female",
+    "weight_kg": 78.5,
+    "height_cm": 166,
+    "systolic_bp": 124,
+    "diastolic_bp": 80,
+    "heart_rate": 72,
+    "spo2": 98,
+    **{f"phq9_{n}": "more_than_half_the_days" for n in range(1, 9)},
+    "phq9_9": "not_at_all",
+    **{f"gad7_{n}": "several_days" for n in range(1, 8)},
+    **{f"asq_{n}": False for n in range(1, 5)},
+    "episode_duration_months": 20,
+    "antidepressant_trials": [
+        {"drug": "sertraline", "weeks": 10, "adequate_dose": True, "adherent": True, "improvement": "lt25"},
+        {"drug": "bupropion", "weeks": 8, "adequate_dose": True, "adherent": True, "improvement": "none"},
+    ],
+    "msm_severity": "moderate",
+    "augmentation_used": False,
+    "ect_used": False,
+    **dict.fromkeys(NO_HISTORY, False),
+    "hypertension_history": True,
+    "medication_classes": ["none"],
+    "has_escort": True,
+}
+"""A fictional patient whose screening is complete and needs review (one relative flag)."""
+
+ASSESSED_ON = dt.date(2026, 11, 20)
+
+
+def seed_screening(
+    store: Store,
+    answers: dict[str, Any] | None = None,
+    *,
+    review: dict[str, Any] | None = None,
+    signer: User | None = None,
+    assessed_on: dt.date = ASSESSED_ON,
+) -> str:
+    """A screening saved straight into the database (with a review, and signed, when asked)."""
+    definition = intake_definition()
+    answers = COMPLETE_ANSWERS if answers is None else answers
+
+    def status(review_now: dict[str, Any] | None) -> Any:
+        return assess(definition, answers, assessed_on=assessed_on, review=review_now).status
+
+    detail = store.create_screening(
+        user=COORDINATOR,
+        questionnaire=QuestionnairePin(definition.id, definition.version, definition.sha256),
+        definition_files=dict(definition.files),
+        assessed_on=assessed_on,
+        answers=answers,
+        status=status(None),
+    )
+    revision = detail.revision
+    if review is not None:
+        author = signer or PSYCHIATRIST
+        revision = store.save_review(
+            detail.id, review, user=author, base_revision=revision, status=status(review)
+        ).base_revision
+        if signer is not None:
+            store.sign(detail.id, user=signer, base_revision=revision, status=status(review))
+    return detail.id

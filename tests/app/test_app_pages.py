@@ -1,0 +1,150 @@
+"""Every page of the app draws without an exception and shows its key elements; local sign-in."""
+
+from __future__ import annotations
+
+from app_support import (
+    COMPLETE_ANSWERS,
+    COORDINATOR,
+    INTAKE_PAGE,
+    PSYCHIATRIST,
+    QUESTIONNAIRES_PAGE,
+    REVIEW_PAGE,
+    all_text,
+    assert_ok,
+    open_app,
+    screening_id,
+    seed_screening,
+    sidebar_text,
+)
+from conftest import AppEnv
+
+from ui.text import plain
+
+
+def test_local_sign_in_warns_that_it_is_not_authenticated_then_opens_the_screenings(app_env: AppEnv) -> None:
+    at = open_app(None)
+    assert [t.value for t in at.title] == ["Ketamine intake screening"]
+    assert any("not authenticated" in str(w.value) for w in at.warning)
+    assert not at.segmented_control and not at.sidebar.button  # no navigation before sign-in
+
+    at.button[0].click().run()  # "Continue" with no name
+    assert_ok(at)
+    assert "Enter your name." in [e.value for e in at.error]
+
+    at.text_input[0].input("Dr. Ana Reyes")
+    at.radio[0].set_value("psychiatrist")
+    at.text_input[1].input("MD")
+    at.button[0].click().run()
+    assert_ok(at)
+    assert [t.value for t in at.title] == ["Screenings"]
+    user = at.session_state["user"]
+    assert (user.name, user.role, user.authenticated, user.credentials) == (
+        "Dr. Ana Reyes",
+        "psychiatrist",
+        False,
+        "MD",
+    )
+    assert "Dr. Ana Reyes" in sidebar_text(at) and "not authenticated" in sidebar_text(at)
+
+    at.sidebar.button(key="sign-out").click().run()
+    assert_ok(at)
+    assert [t.value for t in at.title] == ["Ketamine intake screening"]
+
+
+def test_screenings_page_lists_drafts_and_searches_by_name(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        seed_screening(store)
+        seed_screening(store, {"patient_name": "Li Wei", "mrn": "RK-1"})
+    at = open_app(COORDINATOR)
+    assert [t.value for t in at.title] == ["Screenings"]
+    assert at.button(key="new-screening").label == "New screening"
+    names = [m.value for m in at.markdown if str(m.value).startswith("**")]
+    assert len(names) == 2 and any("Tomás Ngata" in n for n in names)
+    at.text_input(key="list-search").input("ngata").run()
+    assert_ok(at)
+    names = [m.value for m in at.markdown if str(m.value).startswith("**")]
+    assert len(names) == 1 and "Ngata" in names[0] and "RK\\-40417" in names[0]
+
+
+def test_open_from_the_list_goes_to_the_intake(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store)
+    at = open_app(COORDINATOR)
+    at.button(key=f"open:{identifier}").click().run()
+    assert_ok(at)
+    assert screening_id(at) == identifier
+    assert at.title[0].value == "Tomás Ngata\\-Whitfield"
+    assert at.text_input(key=f"w:{identifier}:patient_name").value == COMPLETE_ANSWERS["patient_name"]
+
+
+def test_intake_page_without_a_screening_points_to_the_list(app_env: AppEnv) -> None:
+    at = open_app(COORDINATOR, page=INTAKE_PAGE)
+    assert [t.value for t in at.title] == ["Intake"]
+    assert "Open a screening from the list" in all_text(at)
+    assert at.get("page_link")
+
+
+def test_intake_page_of_an_unknown_screening_says_so(app_env: AppEnv) -> None:
+    at = open_app(COORDINATOR, page=INTAKE_PAGE, screening="no-such-screening")
+    assert "does not exist" in all_text(at)
+
+
+def test_intake_page_shows_sections_progress_summary_and_widgets(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store)
+    at = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier)
+    nav = at.segmented_control(key=f"section-nav:{identifier}")
+    assert len(nav.options) == 8 and nav.value == 0
+    assert all(option.endswith("✓") for option in nav.options)  # every required answer given
+    assert at.get("progress")
+    assert [h.value for h in at.header] == ["Patient and vitals"]
+    assert "Live summary" in [s.value for s in at.sidebar.subheader]
+    assert "Status: Needs review" in sidebar_text(at)
+    assert at.button(key="next")
+
+
+def test_review_page_smoke(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store)
+    at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
+    assert [t.value for t in at.title] == ["Psychiatrist's review"]
+    assert [h.value for h in at.header] == ["Flags", "Plan", "Decision"]
+    assert "Hypertension" in all_text(at)
+    assert at.radio(key=f"review:{identifier}:protocol")
+    assert at.button(key=f"review:{identifier}:sign").disabled  # no decision yet
+
+
+def test_review_page_without_a_screening_points_to_the_list(app_env: AppEnv) -> None:
+    at = open_app(PSYCHIATRIST, page=REVIEW_PAGE)
+    assert [t.value for t in at.title] == ["Review"]
+    assert "Open a screening from the list first." in all_text(at)
+
+
+def test_questionnaires_page_lists_every_bundled_file_clean(app_env: AppEnv) -> None:
+    at = open_app(COORDINATOR, page=QUESTIONNAIRES_PAGE)
+    assert [t.value for t in at.title] == ["Questionnaires"]
+    assert [s.value for s in at.success] == ["Every file checks clean."]
+    subheaders = " | ".join(str(s.value) for s in at.subheader)
+    for title in ("PHQ-9", "GAD-7", "Ketamine and esketamine intake"):
+        assert title in subheaders
+    assert not at.code  # no problems listed
+    at.button(key="reload-questionnaires").click().run()
+    assert_ok(at)
+    assert [s.value for s in at.success] == ["Every file checks clean."]
+
+
+def test_patient_text_is_shown_as_text_not_markup(app_env: AppEnv) -> None:
+    answers = {**COMPLETE_ANSWERS, "patient_name": "**Bold** [link](http://x) :red[alarm] $x$"}
+    with app_env.store() as store:
+        identifier = seed_screening(store, answers)
+    at = open_app(PSYCHIATRIST)
+    escaped = plain(answers["patient_name"])
+    assert (
+        escaped.startswith("\\*\\*Bold\\*\\* \\[link\\]") and "\\:red\\[" in escaped and "\\$x\\$" in escaped
+    )
+    listed = [m.value for m in at.markdown if "Bold" in str(m.value)]
+    assert listed == [f"**{escaped}** · MRN RK\\-40417"]
+    at.button(key=f"open:{identifier}").click().run()
+    assert at.title[0].value == escaped
+    at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
+    assert any(str(m.value).startswith(f"**{escaped}**") for m in at.markdown)
