@@ -162,7 +162,10 @@ def _plain_collection(node: Node, tag: str) -> None:
 
 def load_yaml(text: str) -> YamlDocument:
     """Parse one YAML document safely. Never raises on bad input: problems are returned."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as error:  # a control character: the reader checks the whole text first
+        return YamlDocument(data=None, problems=[_reader_problem(text, error)])
     try:
         node = loader.get_single_node()
         if node is None:
@@ -184,6 +187,16 @@ def load_yaml(text: str) -> YamlDocument:
         return YamlDocument(data=None, problems=[YamlProblem("E001", f"YAML error: {error}", Position(1, 1))])
     finally:
         loader.dispose()
+
+
+def _reader_problem(text: str, error: yaml.reader.ReaderError) -> YamlProblem:
+    """One line, at the character's line and column (PyYAML gives an offset on a second line)."""
+    offset = min(max(error.position, 0), len(text))
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    code = f" #x{error.character:04x}" if isinstance(error.character, int) else ""
+    message = f"YAML syntax error: unacceptable character{code}: {error.reason}"
+    return YamlProblem("E001", message, Position(line, column))
 
 
 def _syntax_hint(message: str) -> str | None:
