@@ -142,6 +142,12 @@ BAD_INPUTS = [
         [PATIENT_NAME],
     ),
     BadInput(
+        "a control character",
+        BASE_TEXT.replace(PATIENT_NAME, "Zephyrine\x07Quillfeather-Okonkwo"),
+        ["line 4: YAML syntax error: unacceptable character #x0007: special characters are not allowed"],
+        ["Zephyrine", "Quillfeather"],
+    ),
+    BadInput(
         "YAML but not a mapping",
         "- questionnaire\n- ketamine-trd-intake\n",
         ["file: an answers file is a mapping with 'questionnaire' and 'answers'"],

@@ -150,6 +150,30 @@ def test_syntax_errors_give_e001_with_line_and_column(
     assert document.problems[0].hint == hint
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "column", "code"),
+    [
+        ("a: 1\nb: x\x07y\n", 2, 5, "#x0007"),
+        ("\x00", 1, 1, "#x0000"),
+        ("a: |\n  one\n  t\x1bwo\n", 3, 4, "#x001b"),
+    ],
+    ids=["bell", "nul", "escape-in-block"],
+)
+def test_a_control_character_is_e001_at_its_line_and_never_raises(
+    text: str, line: int, column: int, code: str
+) -> None:
+    document = load_yaml(text)
+    assert document.data is None
+    assert _problems(text) == [
+        (
+            "E001",
+            line,
+            column,
+            f"YAML syntax error: unacceptable character {code}: special characters are not allowed",
+        )
+    ]
+
+
 def test_an_empty_document_is_none_without_problems() -> None:
     assert load_yaml("").data is None
     assert load_yaml("# only a comment\n").problems == []
