@@ -263,11 +263,31 @@ def test_positions_of_keys_and_list_entries() -> None:
     assert document.position(("nothing",)) == Position(1, 1)
 
 
+YAMLISH = st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!<>|'\"#?,.\n\t 0129%@`")), max_size=60)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!<>|'\"#?,.\n\t 0129%@`")), max_size=60))
+@given(YAMLISH | st.text(max_size=60))
 def test_load_yaml_never_raises(text: str) -> None:
     document = load_yaml(text)
-    assert document.data is None or document.data is not ...
     for problem in document.problems:
         assert problem.code in ("E001", "E002")
         assert problem.position.line >= 1 and problem.position.column >= 1
+        assert "\n" not in problem.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        YAMLISH,
+        st.text(max_size=60),
+        st.builds(
+            lambda key, value: f"questionnaire: phq9\nassessed_on: 2026-11-20\nanswers:\n  {key}: {value}\n",
+            st.sampled_from(["phq9_1", "phq9_difficulty", "x", "<<", "? a"]),
+            YAMLISH | st.text(max_size=20),
+        ),
+    )
+)
+def test_answers_and_questionnaire_texts_never_raise(text: str) -> None:
+    parse_answers_text(text)
+    parse_text("q.yaml", text)
