@@ -271,20 +271,22 @@ def data_table(
 def status_box(
     kind: StatusKind,
     heading: str,
-    body: Sequence[str | Flowable] = (),
+    body: Sequence[str | Flowable | Sequence[Flowable]] = (),
     *,
     styles: DocumentStyles = CLINICIAN_STYLES,
 ) -> SplittingTable:
     """A bordered, tinted box: ``kind``'s symbol and the ``heading`` words, then ``body``.
 
-    ``heading`` and string items of ``body`` are printed literally. The kind is carried by the
-    symbol, the border and the caller's words, so it survives black-and-white printing.
+    ``heading`` and string items of ``body`` are printed literally. An item that is a list of
+    flowables (say the paragraphs of a bulleted list) is one row, so its lines keep their own
+    spacing. The kind is carried by the symbol, the border and the caller's words, so it survives
+    black-and-white printing.
     """
     look = kind.value
     heading_markup = f"{look.symbol}\u00a0\u00a0{text_markup(heading)}"
     rows: list[list[list[Any]]] = [[[TextParagraph(heading_markup, styles.status_heading)]]]
     for item in body:
-        rows.append([_as_flowables(item, styles.body) if isinstance(item, str) else [item]])
+        rows.append([_as_flowables(item, styles.body)])
 
     def commands(header_rows: int, body_rows: int, first_body_index: int) -> list[tuple[Any, ...]]:
         del header_rows, body_rows, first_body_index  # one look for every part
