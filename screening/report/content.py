@@ -1,0 +1,391 @@
+"""What the documents say, worked out without any layout: answers in words, dates, the chosen plan,
+which handout blocks and evidence apply, which trial rows count, and the numbered sources.
+
+Everything here reads a :class:`~screening.definition.Definition` and an
+:class:`~screening.assessment.Assessment` and nothing else. Scores, flags and statuses are never
+recomputed: they are printed as the assessment has them. Where a document needs a truth value the
+assessment does not carry (a handout block's ``show_if``, or whether one antidepressant trial counts
+toward a count), it asks the engine's :class:`~screening.engine.Evaluator` with the assessment's
+accepted answers, so the documents and the engine cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from screening.assessment import Assessment, ItemState
+from screening.definition import Definition
+from screening.describe import describe
+from screening.engine import Evaluator
+from screening.model import (
+    AgeYears,
+    AllOf,
+    BooleanItem,
+    ChoiceItem,
+    Compare,
+    Condition,
+    Count,
+    DateItem,
+    Evidence,
+    GroupItem,
+    HandoutBlock,
+    IntegerItem,
+    Item,
+    MultiChoiceItem,
+    NumberItem,
+    ParamRef,
+    Plan,
+    TextItem,
+)
+
+__all__ = [
+    "DECISION_WORDS",
+    "EMPTY",
+    "Citations",
+    "RowCount",
+    "accepted_answers",
+    "age_years",
+    "answer_words",
+    "chosen_plan",
+    "day_month_year",
+    "evidence_for",
+    "format_date",
+    "format_moment",
+    "format_number",
+    "handout_blocks",
+    "long_date",
+    "row_counts",
+    "value_words",
+]
+
+#: What an empty optional field prints as.
+EMPTY = "—"
+
+DECISION_WORDS = {
+    "proceed": "Proceed",
+    "do_not_proceed": "Do not proceed",
+    "defer": "Defer pending work-up",
+}
+
+# Names are spelt out here rather than taken from strftime, whose %A and %B follow the process
+# locale: the same input must give the same bytes on every machine.
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers, dates and times
+
+
+def format_number(value: float) -> str:
+    """A plain decimal without a trailing ``.0`` or exponent: 81.5, 128, 0.25."""
+    if isinstance(value, int):
+        return str(value)
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_date(day: dt.date) -> str:
+    """ISO date with the weekday, for clinicians: ``2026-12-02 (Wed)``."""
+    return f"{day.isoformat()} ({_WEEKDAYS[day.weekday()][:3]})"
+
+
+def long_date(day: dt.date) -> str:
+    """A date a patient reads without ambiguity in any country: ``Wednesday 2 December 2026``."""
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def day_month_year(day: dt.date) -> str:
+    """``20 November 2026``."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_moment(moment: dt.datetime) -> str:
+    """``2026-11-20 15:30 UTC`` or ``2026-11-20 15:30 UTC+01:00``; a naive time prints without zone."""
+    text = f"{moment:%Y-%m-%d %H:%M}"
+    offset = moment.utcoffset()
+    if offset is None:
+        return text
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return f"{text} UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{text} UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers in words
+
+
+def _with_unit(number: float, unit: str | None) -> str:
+    if not unit:
+        return format_number(number)
+    separator = "" if unit in ("%", "°") else " "
+    return f"{format_number(number)}{separator}{unit}"
+
+
+def value_words(definition: Definition, item: Item, value: Any, *, scores: bool = False) -> str:
+    """One accepted answer in words: option labels, yes/no labels, numbers with units.
+
+    With ``scores``, a scored option also shows its points: ``Nearly every day (3)``.
+
+    A repeating group gives one line per row (``Trial 1: Drug sertraline; Weeks 8 weeks; …``).
+    ``None`` prints as :data:`EMPTY`. Text answers are returned as they are: they are user text and
+    must still go through the safe markup path.
+    """
+    if value is None:
+        return EMPTY
+    if isinstance(item, BooleanItem):
+        if isinstance(value, bool):
+            return item.yes_label if value else item.no_label
+    elif isinstance(item, ChoiceItem):
+        option = definition.option(item, value) if isinstance(value, str) else None
+        if option is not None:
+            if scores and option.score is not None:
+                return f"{option.label} ({format_number(option.score)})"
+            return option.label
+    elif isinstance(item, MultiChoiceItem):
+        if isinstance(value, list):
+            labels = [_option_label(definition, item, code) for code in value]
+            return ", ".join(labels) if labels else EMPTY
+    elif isinstance(item, (IntegerItem, NumberItem)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return _with_unit(value, item.unit)
+    elif isinstance(item, DateItem):
+        if isinstance(value, dt.date):
+            return value.isoformat()
+    elif isinstance(item, TextItem):
+        return str(value)
+    elif isinstance(item, GroupItem) and isinstance(value, list):
+        if not value:
+            return "None listed"
+        return "\n".join(
+            f"{item.row_label} {number}: {row_words(definition, item, row)}"
+            for number, row in enumerate(value, start=1)
+        )
+    return str(value)
+
+
+def _option_label(definition: Definition, item: ChoiceItem | MultiChoiceItem, code: str) -> str:
+    option = definition.option(item, code)
+    return option.label if option else code
+
+
+def row_words(definition: Definition, group: GroupItem, row: Mapping[str, Any]) -> str:
+    """One row of a group: ``Drug sertraline; Weeks 8 weeks; Adequate dose Yes; …``."""
+    parts = []
+    for field in group.fields:
+        value = row.get(field.id)
+        parts.append(f"{field.name} {value_words(definition, field, value)}")
+    return "; ".join(parts)
+
+
+def answer_words(definition: Definition, assessment: Assessment, ref: str) -> str:
+    """An item's answer, or a derived value or score, in words (for "triggered by")."""
+    kind = definition.kind_of(ref)
+    if kind == "item":
+        state = assessment.items.get(ref)
+        return value_words(definition, definition.items[ref], state.value if state else None)
+    if kind == "derived":
+        value = assessment.derived.get(ref)
+        if value is None:
+            return "not computed"
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if isinstance(value, (int, float)):
+            return _with_unit(value, definition.derived[ref].unit)
+        return str(value)
+    if kind == "score":
+        score = assessment.scores.get(ref)
+        if score is None or score.value is None:
+            return "not computed"
+        band = f" ({score.band})" if score.band else ""
+        return f"{format_number(score.value)}{band}"
+    return EMPTY
+
+
+def accepted_answers(assessment: Assessment) -> dict[str, Any]:
+    """The accepted answers of the items that were asked, as the engine's evaluator reads them."""
+    return {item_id: state.value for item_id, state in assessment.items.items() if state.value is not None}
+
+
+def item_value(assessment: Assessment, item_id: str) -> Any:
+    state: ItemState | None = assessment.items.get(item_id)
+    return state.value if state is not None else None
+
+
+def age_years(definition: Definition, assessment: Assessment) -> int | None:
+    """The patient's age from the first age derived value, if the definition has one."""
+    for derived in definition.derived.values():
+        if isinstance(derived, AgeYears):
+            value = assessment.derived.get(derived.id)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan, handout blocks and evidence
+
+
+def chosen_plan(definition: Definition, assessment: Assessment) -> Plan | None:
+    """The plan the psychiatrist chose in the review, or None."""
+    review = assessment.review
+    if review is None or review.protocol is None:
+        return None
+    return definition.plans.get(review.protocol)
+
+
+def _applies(plans: Sequence[str], plan: Plan | None) -> bool:
+    """Content for ``plans`` (empty: every plan) applies to the chosen plan, or to any when none is."""
+    return not plans or plan is None or plan.id in plans
+
+
+def evidence_for(definition: Definition, plan: Plan | None) -> list[Evidence]:
+    """The evidence entries of the chosen plan (all of them when no plan is chosen)."""
+    return [entry for entry in definition.evidence if _applies(entry.plans, plan)]
+
+
+def handout_blocks(definition: Definition, assessment: Assessment, plan: Plan | None) -> list[HandoutBlock]:
+    """The handout blocks for this patient, in questionnaire order.
+
+    A block is kept when it applies to the chosen plan (any plan when none is chosen) and its
+    ``show_if`` is *true* for the patient's answers; unknown counts as not shown, as everywhere.
+    """
+    evaluator = Evaluator(definition, accepted_answers(assessment), assessment.assessed_on)
+    return [
+        block
+        for block in definition.handout
+        if _applies(block.plans, plan) and (block.show_if is None or evaluator.truth(block.show_if) is True)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Repeating groups: which rows each count takes
+
+
+@dataclass(frozen=True)
+class RowCount:
+    """A count over a repeating group, and for each row whether the row is counted (None: unknown)."""
+
+    count: Count
+    rows: tuple[bool | None, ...]
+    criteria: str
+
+
+def row_counts(definition: Definition, assessment: Assessment, group_id: str) -> list[RowCount]:
+    """For every count with a ``where`` over the group, whether each answered row is counted.
+
+    Each row is assessed alone: the count is evaluated by the engine with the group holding just
+    that row, so the answer is 1 or 0 (or unknown) exactly as the engine counts it.
+    """
+    group = definition.items.get(group_id)
+    if not isinstance(group, GroupItem):
+        return []
+    answers = accepted_answers(assessment)
+    rows = answers.get(group_id)
+    rows = rows if isinstance(rows, list) else []
+    result: list[RowCount] = []
+    for derived in definition.derived.values():
+        if not isinstance(derived, Count) or derived.group != group_id or derived.where is None:
+            continue
+        counted: list[bool | None] = []
+        for row in rows:
+            evaluator = Evaluator(definition, {**answers, group_id: [row]}, assessment.assessed_on)
+            value = evaluator.derived(derived.id)
+            counted.append(None if value is None else bool(value))
+        result.append(
+            RowCount(derived, tuple(counted), describe_row_condition(definition, group, derived.where))
+        )
+    return result
+
+
+def describe_row_condition(definition: Definition, group: GroupItem, condition: Condition) -> str:
+    """A row condition in words, with the group's field labels and option labels."""
+    if isinstance(condition, AllOf):
+        return "; ".join(describe_row_condition(definition, group, part) for part in condition.all)
+    if isinstance(condition, Compare) and condition.field is not None:
+        field = definition.group_field(group, condition.field)
+        if field is not None:
+            key, operand = condition.operator
+            return (
+                f"{field.name} {_OPERATOR_WORDS.get(key, key)} {_operand_words(definition, field, operand)}"
+            )
+    return describe(condition, definition)
+
+
+_OPERATOR_WORDS = {
+    "eq": "is",
+    "ne": "is not",
+    "in": "is one of",
+    "not_in": "is none of",
+    "gt": "is above",
+    "gte": "is at least",
+    "lt": "is below",
+    "lte": "is at most",
+    "contains": "includes",
+}
+
+
+def _operand_words(definition: Definition, field: Item, operand: Any) -> str:
+    unit = None
+    if isinstance(operand, ParamRef):
+        parameter = definition.parameters.get(operand.param)
+        if parameter is None:
+            return operand.param
+        operand, unit = parameter.value, parameter.unit
+    if isinstance(operand, list):
+        return ", ".join(_operand_words(definition, field, value) for value in operand)
+    if isinstance(operand, bool) or isinstance(field, (ChoiceItem, MultiChoiceItem)):
+        return value_words(definition, field, operand)
+    if isinstance(operand, (int, float)):
+        return _with_unit(operand, unit or getattr(field, "unit", None))
+    return str(operand)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources
+
+
+class Citations:
+    """Sources numbered in the order a document first cites them, for the list at its end."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self.order: list[str] = []
+
+    def number(self, source_id: str) -> int | None:
+        if source_id not in self.definition.sources:
+            return None
+        if source_id not in self.order:
+            self.order.append(source_id)
+        return self.order.index(source_id) + 1
+
+    def labels(self, source_ids: Sequence[str]) -> str:
+        """``Spravato US PI [1]; Ketalar US label [2] (not verified)``, or :data:`EMPTY`."""
+        parts: list[str] = []
+        for source_id in source_ids:
+            source = self.definition.sources.get(source_id)
+            number = self.number(source_id)
+            if source is None or number is None:
+                parts.append(source_id)
+                continue
+            unverified = "" if source.verified else " (not verified)"
+            parts.append(f"{source.short} [{number}]{unverified}")
+        return "; ".join(parts) if parts else EMPTY
