@@ -62,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--generated-at",
         type=_datetime,
-        help="generation time printed in the documents (ISO date-time); fixes the output bytes",
+        help=(
+            "generation time printed in the documents (ISO date-time, UTC unless it has an offset);"
+            " fixes the output bytes"
+        ),
     )
     report.add_argument("--questionnaires", type=Path, help="questionnaire directory (default: bundled)")
     report.set_defaults(handler=_report)
@@ -153,16 +156,24 @@ def _assess(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    loaded = _load(args)
-    if loaded is None:
-        return EXIT_PROBLEMS
-    from screening.report.documents import write_documents  # noqa: PLC0415 - loads ReportLab only when needed
+    # Loaded only here: ReportLab and the fonts are not needed by the other commands.
+    from screening.config import ConfigError, load_clinic_settings  # noqa: PLC0415
+    from screening.report.documents import write_documents  # noqa: PLC0415
 
-    answers_file, definition, result = loaded
-    generated_at = args.generated_at or dt.datetime.now().replace(microsecond=0)
+    try:
+        settings = load_clinic_settings()
+    except ConfigError as error:
+        print(f"clinic settings: {error}", file=sys.stderr)
+        settings = None
+    loaded = _load(args)
+    if loaded is None or settings is None:
+        return EXIT_PROBLEMS
+    _answers, definition, result = loaded
+    # A naive --generated-at is UTC (see screening.report.documents); without it, local time now.
+    generated_at = args.generated_at or dt.datetime.now().astimezone().replace(microsecond=0)
     try:
         written, warnings = write_documents(
-            definition, answers_file.answers, result, out=args.out, generated_at=generated_at
+            definition, result, out=args.out, generated_at=generated_at, settings=settings
         )
     except OSError as error:
         print(f"{args.out}: cannot write the documents: {error.strerror}", file=sys.stderr)
