@@ -22,6 +22,7 @@ from screening.storage import (
     InvalidRequest,
     JsonValue,
     LockedError,
+    NotFound,
     PermissionDenied,
     QuestionnairePin,
     SigningRefused,
@@ -167,6 +168,30 @@ def save_review(identifier: str, review: Mapping[str, Any]) -> bool:
     state.set_revision(identifier, result.base_revision)
     state.resolve_conflict("review")
     return True
+
+
+_EDITS = frozenset({"answer_set", "answer_cleared", "assessed_on_set", "review_saved", "amended"})
+
+
+def sign_review(identifier: str, signer: User, review: Mapping[str, Any]) -> str | None:
+    """Record the signer's name in the review and sign, both against the revision the signer saw
+    (run it in the button's callback, before the page reloads the screening). Returns an error
+    message, or None when signed."""
+    base = state.revision(identifier)
+    try:
+        detail = services.store().get_screening(identifier)
+    except NotFound:
+        return "The screening could not be loaded."
+    if base is not None:
+        unseen = sorted(
+            {event.actor.name for event in detail.events if event.seq > base and event.kind in _EDITS}
+        )
+        if unseen:
+            names = ", ".join(unseen)
+            return f"{names} changed the screening after you opened it; review the changes, then sign."
+    if not save_review(identifier, {**review, "clinician": signer.signature_name}):
+        return "The review was not saved; see the notice above."
+    return sign(identifier, signer)
 
 
 def sign(identifier: str, signer: User) -> str | None:

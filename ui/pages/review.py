@@ -226,24 +226,31 @@ elif user.role == "psychiatrist":
     )
     missing_ack = bool(review_result and review_result.unacknowledged and decision == "proceed")
     ready = decision in DECISIONS and not blocked and not missing_ack and bool(signature.strip())
-    if st.button(
-        "Sign and lock", type="primary", disabled=not ready, icon=":material/draw:", key=_key("sign")
-    ):
-        name, _, credentials = signature.partition(",")
+
+    def _sign(signer_user: User = user) -> None:
+        # A callback runs before the page reloads the screening, so the signature is checked
+        # against the revision that was on the screen when the button was pressed: a change made
+        # by somebody else meanwhile refuses the signature instead of being signed unseen.
+        typed = str(state.widget_value(_key("signature")) or "")
+        name, _, credentials = typed.partition(",")
         signer = User(
-            id=user.id,
-            name=name.strip() or user.name,
-            role=user.role,
-            authenticated=user.authenticated,
-            credentials=credentials.strip() or user.credentials,
+            id=signer_user.id,
+            name=name.strip() or signer_user.name,
+            role=signer_user.role,
+            authenticated=signer_user.authenticated,
+            credentials=credentials.strip() or signer_user.credentials,
         )
-        if actions.save_review(identifier, {**stored_review, "clinician": signer.signature_name}):
-            error = actions.sign(identifier, signer)
-            if error:
-                st.error(error)
-            else:
-                state.notify("Signed and locked.")
-                st.rerun()
+        error = actions.sign_review(current, signer, stored_review)
+        state.notify(f"Not signed: {error}" if error else "Signed and locked.")
+
+    st.button(
+        "Sign and lock",
+        type="primary",
+        disabled=not ready,
+        icon=":material/draw:",
+        key=_key("sign"),
+        on_click=_sign,
+    )
     st.caption("Signing records your name, the time and the status, and locks the screening.")
 
 if locked and user.role == "psychiatrist":
