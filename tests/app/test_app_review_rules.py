@@ -1,0 +1,122 @@
+"""The psychiatrist's review: what may be signed, suicide-risk answers, and amending a signed review."""
+
+from __future__ import annotations
+
+from app_support import (
+    COMPLETE_ANSWERS,
+    COORDINATOR,
+    INTAKE_PAGE,
+    PSYCHIATRIST,
+    REVIEW_PAGE,
+    all_text,
+    answer,
+    assert_ok,
+    crisis_banners,
+    key_of,
+    open_app,
+    section_of,
+    seed_screening,
+    sidebar_text,
+)
+from conftest import AppEnv
+from streamlit.testing.v1 import AppTest
+
+CONTRAINDICATED = {**COMPLETE_ANSWERS, "current_mania": True}
+
+
+def _amend_review(at: AppTest, identifier: str, decision: str, reason: str) -> None:
+    """Fill and submit the 'Amend the review' form."""
+    form = f"amend-review:{identifier}"
+    next(r for r in at.radio if r.form_id == form).set_value(decision)
+    next(t for t in at.text_area if t.form_id == form).input(reason)
+    next(b for b in at.button if b.form_id == form).click().run()
+    assert_ok(at)
+
+
+def test_contraindicated_screening_cannot_be_signed_as_proceed(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store, CONTRAINDICATED)
+    at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
+    review_key = f"review:{identifier}"
+    assert "Status: Contraindicated" in all_text(at)
+    assert "Absolute contraindication" in [
+        b.value.split("[")[1].rstrip("]") for b in at.markdown if "badge" in b.value
+    ]
+
+    at.radio(key=f"{review_key}:decision").set_value("proceed").run()
+    assert_ok(at)
+    assert "An absolute contraindication fired: this screening cannot be signed as 'proceed'." in [
+        e.value for e in at.error
+    ]
+    assert at.button(key=f"{review_key}:sign").disabled
+
+    at.radio(key=f"{review_key}:decision").set_value("do_not_proceed").run()
+    assert_ok(at)
+    assert not [e for e in at.error if "cannot be signed" in str(e.value)]
+    assert not at.button(key=f"{review_key}:sign").disabled
+    at.button(key=f"{review_key}:sign").click().run()
+    assert_ok(at)
+    assert "Signed and locked." in all_text(at)
+
+    # a later amendment to 'proceed' is refused the same way, and nothing changes
+    assert at.radio(key=f"{review_key}:decision").disabled
+    _amend_review(at, identifier, "proceed", "Mania resolved.")
+    assert "The amended review would say 'proceed' on a contraindicated screening." in [
+        e.value for e in at.error
+    ]
+    with app_env.store() as store:
+        detail = store.get_screening(identifier)
+    assert detail.review is not None and detail.review["decision"] == "do_not_proceed"
+    assert not [event for event in detail.events if event.kind == "amended"]
+
+
+def test_psychiatrist_amends_a_signed_review_with_a_reason(app_env: AppEnv) -> None:
+    review = {
+        "protocol": "esketamine-induction",
+        "decision": "defer",
+        "acknowledged": {"ci.rel.hypertension_history": "Home readings normal."},
+    }
+    with app_env.store() as store:
+        identifier = seed_screening(store, review=review, signer=PSYCHIATRIST)
+    at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
+    assert any("locked" in str(s.value) for s in at.success)
+    _amend_review(at, identifier, "proceed", "  ")
+    assert "Give a reason." in [e.value for e in at.error]
+    _amend_review(at, identifier, "proceed", "Blood results came back normal.")
+    assert "Amendment recorded." in all_text(at)
+    assert at.radio(key=f"review:{identifier}:decision").value == "proceed"
+    with app_env.store() as store:
+        detail = store.get_screening(identifier)
+        assert store.verify_audit(identifier).ok
+    assert detail.locked and detail.review is not None and detail.review["decision"] == "proceed"
+    assert [e.payload["reason"] for e in detail.events if e.kind == "amended"] == [
+        "Blood results came back normal."
+    ]
+
+
+def test_coordinator_sees_no_amendment_form_for_the_review(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store, review={"decision": "defer"}, signer=PSYCHIATRIST)
+    at = open_app(COORDINATOR, page=REVIEW_PAGE, screening=identifier)
+    assert [b.key for b in at.button] == ["sign-out"]  # neither sign nor amend
+    assert all(t.disabled for t in at.text_area)
+    assert "Only a psychiatrist records the review and signs." in all_text(at)
+
+
+def test_asq_acute_positive_is_contraindicated_and_shows_the_crisis_line(app_env: AppEnv) -> None:
+    answers = {key: value for key, value in COMPLETE_ANSWERS.items() if not key.startswith("asq_")}
+    with app_env.store() as store:
+        identifier = seed_screening(store, answers)
+    at = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=section_of("asq_1"))
+    assert not crisis_banners(at)
+    answer(at, "asq_3", True)
+    banners = crisis_banners(at)
+    assert len(banners) == 1 and "988" in banners[0]
+    assert key_of(at, "asq_5") in [r.key for r in at.radio]
+    answer(at, "asq_5", True)
+    assert "Status: Contraindicated" in sidebar_text(at)
+    assert "Absolute contraindication (1)" in sidebar_text(at)
+    # the banner follows the screening to every page
+    at.switch_page(REVIEW_PAGE).run()
+    assert_ok(at)
+    assert len(crisis_banners(at)) == 1
