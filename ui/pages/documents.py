@@ -7,9 +7,8 @@ import datetime as dt
 import hashlib
 
 import streamlit as st
-import streamlit.components.v1 as components
-from screening.report.documents import AmendmentNote, Documents, build_documents
 
+from screening.report.documents import AmendmentNote, Documents, build_documents
 from ui import actions, pages, services, state
 from ui.summary import crisis_banner, live_summary
 from ui.text import plain
@@ -70,10 +69,11 @@ def _record(name: str, data: bytes) -> None:
     )
 
 
-def _print_button(data: bytes, label: str, key: str) -> None:
-    """Opens the PDF in a new browser tab, ready for the browser's print dialog."""
+def _print_button(data: bytes, label: str) -> None:
+    """Opens the PDF in a new browser tab, ready for the browser's print dialog. The HTML is ours
+    alone (a fixed label and the PDF's base64), never text a user typed."""
     encoded = base64.b64encode(data).decode("ascii")
-    components.html(
+    st.iframe(
         f"""
         <button id="p" style="font: 14px sans-serif; padding: 6px 12px; cursor: pointer;">{label}</button>
         <script>
@@ -107,5 +107,5 @@ for tab, name, data, title in (
             key=f"download:{name}",
         )
         with printing:
-            _print_button(data, f"Print the {title.lower()}", key=name)
+            _print_button(data, f"Print the {title.lower()}")
         st.pdf(data, height=900, key=f"preview:{name}", alt=f"{title} of this screening")
