@@ -328,3 +328,18 @@ def seed_screening(
         if signer is not None:
             store.sign(detail.id, user=signer, base_revision=revision, status=status(review))
     return detail.id
+
+
+def elements_with_key(at: AppTest, key: str) -> list[Any]:
+    """Every element of the page whose key is `key` (also kinds AppTest does not model, such as the
+    PDF viewer)."""
+    found: list[Any] = []
+    pending: list[Any] = [at._tree]
+    while pending:
+        node = pending.pop()
+        if getattr(node, "key", None) == key:
+            found.append(node)
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            pending.extend(children.values())
+    return found

@@ -1,0 +1,136 @@
+"""The Documents page: both PDFs downloadable and previewed, drafts and missing clinic details said."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from app_support import (
+    COMPLETE_ANSWERS,
+    COORDINATOR,
+    DOCUMENTS_PAGE,
+    PSYCHIATRIST,
+    all_text,
+    assert_ok,
+    elements_with_key,
+    open_app,
+    seed_screening,
+)
+from conftest import AppEnv
+from pypdf import PdfReader
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+DOCUMENTS = ("clinician-summary.pdf", "patient-handout.pdf")
+SIGNED_REVIEW = {
+    "clinician": "R. Okafor, MD",
+    "protocol": "iv-ketamine-induction",
+    "weight_basis": "actual",
+    "start_date": "2026-12-01",
+    "decision": "proceed",
+    "acknowledged": {"ci.rel.hypertension_history": "Controlled on amlodipine."},
+}
+
+
+class _KeptMedia(MemoryMediaFileStorage):
+    """AppTest's in-memory media store, kept between runs so a test can read what was served."""
+
+    def delete_file(self, file_id: str) -> None:
+        pass
+
+
+@pytest.fixture
+def media(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryMediaFileStorage]:
+    storage = _KeptMedia("/mock/media")
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", lambda _endpoint: storage)
+    yield storage
+
+
+def _served(media: MemoryMediaFileStorage, url: str) -> bytes:
+    return media.get_file(url.rsplit("/", 1)[-1]).content
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _downloads(at: AppTest) -> dict[str, str]:
+    return {str(button.key).removeprefix("download:"): button.proto.url for button in at.download_button}
+
+
+def test_signed_screening_documents_download_and_preview(
+    app_env: AppEnv, media: MemoryMediaFileStorage
+) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store, review=SIGNED_REVIEW, signer=PSYCHIATRIST)
+    at = open_app(PSYCHIATRIST, page=DOCUMENTS_PAGE, screening=identifier)
+    assert [t.value for t in at.title] == ["Documents"]
+    assert [tab.label for tab in at.tabs] == ["Clinician summary", "Patient handout"]
+    assert not at.warning  # the clinic's phone number is configured
+    assert "not signed yet" not in all_text(at)
+
+    downloads = _downloads(at)
+    assert set(downloads) == set(DOCUMENTS)
+    labels = sorted(button.label for button in at.download_button)
+    assert labels == ["Download the clinician summary", "Download the patient handout"]
+    for name in DOCUMENTS:
+        data = _served(media, downloads[name])
+        assert data.startswith(b"%PDF-")
+        preview = elements_with_key(at, f"preview:{name}")
+        assert len(preview) == 1
+        assert _served(media, json.loads(preview[0].proto.json)["file"]) == data  # the same PDF is previewed
+    summary = _pdf_text(_served(media, downloads["clinician-summary.pdf"]))
+    assert "Ngata" in summary and "RK-40417" in summary
+    handout = _pdf_text(_served(media, downloads["patient-handout.pdf"]))
+    assert "(555) 010-2000" in handout
+
+    # a download is recorded in the audit trail
+    at.download_button(key="download:clinician-summary.pdf").click().run()
+    assert_ok(at)
+    with app_env.store() as store:
+        events = [e for e in store.get_screening(identifier).events if e.kind == "document_generated"]
+        assert store.verify_audit(identifier).ok
+    assert [e.payload["document"] for e in events] == ["clinician-summary.pdf"]
+    assert events[0].actor.name == PSYCHIATRIST.name
+
+
+def test_missing_clinic_phone_is_warned_and_drafts_say_so(
+    app_env: AppEnv, media: MemoryMediaFileStorage
+) -> None:
+    app_env.clinic_file.write_text("name: Riverside Ketamine Clinic\n", encoding="utf-8")
+    with app_env.store() as store:
+        identifier = seed_screening(store, COMPLETE_ANSWERS)
+    at = open_app(COORDINATOR, page=DOCUMENTS_PAGE, screening=identifier)
+    warnings = [str(w.value) for w in at.warning]
+    assert any("phone number is not configured" in w for w in warnings), warnings
+    assert "This screening is not signed yet" in all_text(at)
+    downloads = _downloads(at)
+    assert set(downloads) == set(DOCUMENTS)
+    assert all(_served(media, url).startswith(b"%PDF-") for url in downloads.values())
+
+
+def test_documents_are_rebuilt_after_a_change_and_reused_otherwise(
+    app_env: AppEnv, media: MemoryMediaFileStorage
+) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store, COMPLETE_ANSWERS)
+    at = open_app(COORDINATOR, page=DOCUMENTS_PAGE, screening=identifier)
+    first = _downloads(at)
+    at.run()
+    assert _downloads(at) == first  # a rerun with nothing changed reuses the built documents
+    with app_env.store() as store:
+        detail = store.get_screening(identifier, events=False)
+        store.set_answer(identifier, "heart_rate", 90, user=COORDINATOR, base_revision=detail.revision)
+    at.run()
+    assert_ok(at)
+    assert _downloads(at)["clinician-summary.pdf"] != first["clinician-summary.pdf"]
+
+
+def test_documents_page_without_a_screening_points_to_the_list(app_env: AppEnv) -> None:
+    at = open_app(COORDINATOR, page=DOCUMENTS_PAGE)
+    assert [t.value for t in at.title] == ["Documents"]
+    assert "Open a screening from the list first." in all_text(at)
+    assert not at.download_button
