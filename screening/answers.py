@@ -143,13 +143,8 @@ def _date(item: DateItem, raw: Any, assessed_on: dt.date | None) -> dt.date:
 
 
 def _finite_number(raw: Any) -> int | float:
+    # Text is never taken for a number, even "120": an answer of the wrong type is reported.
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        if isinstance(raw, str):
-            try:
-                parsed = float(raw.strip())
-            except ValueError:
-                raise _Invalid("expected a number") from None
-            return int(parsed) if parsed.is_integer() and "." not in raw else parsed
         raise _Invalid("expected a number")
     if isinstance(raw, float) and not math.isfinite(raw):
         raise _Invalid("expected a finite number")

@@ -80,5 +80,5 @@ def read_answers_file(path: Path) -> tuple[AnswersFile | None, list[Problem]]:
         reason = (
             "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (error.strerror or "unreadable")
         )
-        return None, [Problem(str(path), f"cannot read the file: {reason}")]
+        return None, [Problem("file", f"cannot read the file: {reason}")]
     return parse_answers_text(text)

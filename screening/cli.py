@@ -139,7 +139,8 @@ def _load(args: argparse.Namespace) -> tuple[AnswersFile, Definition, Assessment
 
 def _print_problems(path: Path, problems: Sequence[Problem]) -> None:
     for problem in problems:
-        print(f"{path}: {problem}", file=sys.stderr)
+        text = problem.message if problem.item == "file" else str(problem)
+        print(f"{path}: {text}", file=sys.stderr)
 
 
 def _assess(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,14 @@ def parse_text(path: str, text: str) -> ParsedFile:
 
 _PRUNE_ROUNDS = 8
 
+_PLACEHOLDERS: dict[str, Any] = {"id": "unusable", "kind": "screening", "version": "0.0.0", "title": "?"}
+"""Stand-ins for broken required top-level values, so the rest of a file can still be checked."""
+
+_OPTIONAL_TOP_LEVEL = {
+    name for name, info in Questionnaire.model_fields.items() if not info.is_required() and name != "includes"
+}
+"""Top-level values that may be left out when broken (they have defaults)."""
+
 
 @dataclass
 class _Pruning:
@@ -129,7 +137,11 @@ def _validate_partially(
             return None, pruning
         for key_path in keys:
             container = _at(current, key_path[:-1])
-            if isinstance(container, dict):
+            if not isinstance(container, dict):
+                continue
+            if len(key_path) == 1 and key_path[0] in _PLACEHOLDERS:
+                container[key_path[0]] = _PLACEHOLDERS[key_path[0]]
+            else:
                 container.pop(key_path[-1], None)
         # Deepest first, then from the end of each list, so earlier deletions do not move later ones.
         for list_path, index in sorted(entries, key=lambda e: (len(e[0]), e[0], e[1]), reverse=True):
@@ -178,6 +190,8 @@ def _target(
         return
     if lists:
         entries.add(lists[-1])
+    elif len(path) == 1 and (path[0] in _PLACEHOLDERS or path[0] in _OPTIONAL_TOP_LEVEL):
+        keys.add(tuple(path))
 
 
 def parse_file(path: Path, display: str | None = None) -> ParsedFile:
@@ -275,8 +289,10 @@ def _format_issues(parsed: ParsedFile, error: ValidationError) -> list[Issue]:
                 message = f"{where}: unknown {discriminator} '{tag}'"
             hint = f"{discriminator} is one of {expected}" if expected else None
         elif kind == "string_pattern_mismatch":
-            message = f"{where}: '{detail.get('input')}' is not a valid id here"
-            hint = _pattern_hint(str((detail.get("ctx") or {}).get("pattern", "")))
+            pattern = str((detail.get("ctx") or {}).get("pattern", ""))
+            what = "version" if "\\d+\\.\\d+" in pattern else "id here"
+            message = f"{where}: '{detail.get('input')}' is not a valid {what}"
+            hint = _pattern_hint(pattern)
         else:
             text = str(detail["msg"])
             text = text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
@@ -393,44 +409,19 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
     for item in ordered:
         questionnaire = item.questionnaire
         assert questionnaire is not None
-        instruments: list[ParsedFile] = []
-        for index, included in enumerate(questionnaire.includes):
-            target = by_id.get(included) or broken.get(included)
-            location = ("includes", index)
-            if target is None:
-                close = difflib.get_close_matches(included, list(by_id), n=1)
-                item.issues.append(
-                    item.issue(
-                        Code.INCLUDE,
-                        location,
-                        f"includes '{included}', which is not a questionnaire in this directory",
-                        hint=f"did you mean '{close[0]}'?" if close else None,
-                    )
-                )
-                continue
-            if target.questionnaire is not None and target.questionnaire.kind != "instrument":
-                item.issues.append(
-                    item.issue(Code.INCLUDE, location, f"includes '{included}', which is not an instrument")
-                )
-                continue
-            if target.has_errors:
-                item.issues.append(
-                    item.issue(
-                        Code.INCLUDE,
-                        location,
-                        f"includes '{included}', which has errors ({target.path})",
-                        hint="fix that file first; this questionnaire cannot be used until then",
-                    )
-                )
-                continue
-            instruments.append(target)
+        instruments = _included(item, questionnaire, by_id, broken)
         definition = Definition(
             questionnaire=questionnaire,
             instruments=tuple(f.questionnaire for f in instruments if f.questionnaire is not None),
             files={item.name: item.text, **{f.name: f.text for f in instruments}},
         )
-        if check and not item.has_errors:
-            item.issues.extend(check_definition(item, definition))
+        include_broken = any(issue.code is Code.INCLUDE for issue in item.issues)
+        if check and not any(issue.is_error and issue.code is not Code.INCLUDE for issue in item.issues):
+            found = check_definition(item, definition)
+            if include_broken:
+                # What the missing instrument would define cannot be resolved; say the rest.
+                found = [issue for issue in found if issue.code is not Code.UNKNOWN_REFERENCE]
+            item.issues.extend(found)
         if run_examples and not item.has_errors:
             issues, count = run(item, definition)
             item.issues.extend(issues)
@@ -439,23 +430,10 @@ def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples:
             catalog.definitions[questionnaire.id] = definition
 
     # Files with format errors: check what does validate, so one run reports everything.
-    for item in parsed:
-        if item.questionnaire is not None or item.partial is None or not check:
-            continue
-        partial = item.partial
-        usable = [by_id[i] for i in partial.includes if i in by_id and not by_id[i].has_errors]
-        definition = Definition(
-            questionnaire=partial,
-            instruments=tuple(f.questionnaire for f in usable if f.questionnaire is not None),
-            files={item.name: item.text},
-        )
-        pruned = item.pruning.ids if item.pruning else set()
-        for issue in check_definition(item, definition):
-            if issue.code is Code.UNKNOWN_REFERENCE and any(f"'{i}'" in issue.message for i in pruned):
-                continue
-            if issue.code is Code.INCLUDE:
-                continue
-            item.issues.append(issue)
+    if check:
+        for item in parsed:
+            if item.questionnaire is None and item.partial is not None:
+                _check_partial(item, item.partial, by_id, check_definition)
     return catalog
 
 
@@ -468,6 +446,67 @@ def _broken_by_id(parsed: list[ParsedFile]) -> dict[str, ParsedFile]:
         if item.questionnaire is None and isinstance(data, dict) and isinstance(data.get("id"), str):
             broken.setdefault(data["id"], item)
     return broken
+
+
+def _included(
+    item: ParsedFile,
+    questionnaire: Questionnaire,
+    by_id: dict[str, ParsedFile],
+    broken: dict[str, ParsedFile],
+) -> list[ParsedFile]:
+    """The usable instruments a questionnaire includes; each problem is added to `item`."""
+    instruments: list[ParsedFile] = []
+    for index, included in enumerate(questionnaire.includes):
+        target = by_id.get(included) or broken.get(included)
+        location = ("includes", index)
+        if target is None:
+            close = difflib.get_close_matches(included, list(by_id), n=1)
+            item.issues.append(
+                item.issue(
+                    Code.INCLUDE,
+                    location,
+                    f"includes '{included}', which is not a questionnaire in this directory",
+                    hint=f"did you mean '{close[0]}'?" if close else None,
+                )
+            )
+        elif target.questionnaire is not None and target.questionnaire.kind != "instrument":
+            item.issues.append(
+                item.issue(Code.INCLUDE, location, f"includes '{included}', which is not an instrument")
+            )
+        elif target.has_errors:
+            item.issues.append(
+                item.issue(
+                    Code.INCLUDE,
+                    location,
+                    f"includes '{included}', which has errors ({target.path})",
+                    hint="fix that file first; this questionnaire cannot be used until then",
+                )
+            )
+        else:
+            instruments.append(target)
+    return instruments
+
+
+def _check_partial(
+    item: ParsedFile,
+    partial: Questionnaire,
+    by_id: dict[str, ParsedFile],
+    check_definition: Callable[[ParsedFile, Definition], list[Issue]],
+) -> None:
+    """Cross-reference checks of the part of a broken file that validates."""
+    usable = [by_id[i] for i in partial.includes if i in by_id and not by_id[i].has_errors]
+    definition = Definition(
+        questionnaire=partial,
+        instruments=tuple(f.questionnaire for f in usable if f.questionnaire is not None),
+        files={item.name: item.text},
+    )
+    pruned = item.pruning.ids if item.pruning else set()
+    for issue in check_definition(item, definition):
+        if issue.code is Code.UNKNOWN_REFERENCE and any(f"'{i}'" in issue.message for i in pruned):
+            continue
+        if issue.code is Code.INCLUDE:
+            continue
+        item.issues.append(issue)
 
 
 def load_pinned(files: Mapping[str, str]) -> tuple[Definition | None, list[Issue]]:

@@ -209,7 +209,7 @@ CASES = [
         [
             At(
                 "version",
-                "E003 version: '1.0' is not a valid id here",
+                "E003 version: '1.0' is not a valid version",
                 "versions are MAJOR.MINOR.PATCH, e.g. 1.0.0",
             )
         ],

@@ -129,11 +129,11 @@ class BadInput:
 BASE_TEXT = yaml.safe_dump(_base(), allow_unicode=True, sort_keys=False)
 
 BAD_INPUTS = [
-    BadInput("missing file", None, ["{file}: cannot read the file: No such file or directory"]),
+    BadInput("missing file", None, ["cannot read the file: No such file or directory"]),
     BadInput(
         "not UTF-8",
         BASE_TEXT.replace(PATIENT_NAME, "Jos\xe9").encode("latin-1"),
-        ["{file}: cannot read the file: not UTF-8 text"],
+        ["cannot read the file: not UTF-8 text"],
     ),
     BadInput(
         "not YAML",
@@ -150,7 +150,7 @@ BAD_INPUTS = [
     BadInput(
         "YAML but not a mapping",
         "- questionnaire\n- ketamine-trd-intake\n",
-        ["file: an answers file is a mapping with 'questionnaire' and 'answers'"],
+        ["an answers file is a mapping with 'questionnaire' and 'answers'"],
     ),
     BadInput(
         "no questionnaire",
