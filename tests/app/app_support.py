@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,19 @@ PSYCHIATRIST = User(
 )
 
 _DEFINITION: list[Definition] = []
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """Where the app under test keeps its data."""
+
+    database_url: str
+    clinic_file: Path
+    tmp_path: Path
+
+    def store(self) -> Store:
+        """A second store on the app's database, as another process would open it."""
+        return Store(self.database_url)
 
 
 def intake_definition() -> Definition:

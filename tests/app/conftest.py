@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from app_support import AppEnv
 
-from screening.storage import Store
 from ui import services
-
-
-@dataclass(frozen=True)
-class AppEnv:
-    """Where the app under test keeps its data."""
-
-    database_url: str
-    clinic_file: Path
-    tmp_path: Path
-
-    def store(self) -> Store:
-        """A second store on the app's database, as another process would open it."""
-        return Store(self.database_url)
-
 
 CLINIC_WITH_PHONE = """\
 name: Riverside Ketamine Clinic

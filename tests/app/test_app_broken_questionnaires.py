@@ -11,13 +11,13 @@ from app_support import (
     COORDINATOR,
     INTAKE_PAGE,
     QUESTIONNAIRES_PAGE,
+    AppEnv,
     all_text,
     assert_ok,
     open_app,
     seed_screening,
     widget,
 )
-from conftest import AppEnv
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from app_support import (
     COORDINATOR,
     DOCUMENTS_PAGE,
     PSYCHIATRIST,
+    AppEnv,
     all_text,
     assert_ok,
     elements_with_key,
     open_app,
     seed_screening,
 )
-from conftest import AppEnv
 from pypdf import PdfReader
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest

@@ -9,6 +9,7 @@ from app_support import (
     PSYCHIATRIST,
     QUESTIONNAIRES_PAGE,
     REVIEW_PAGE,
+    AppEnv,
     all_text,
     assert_ok,
     open_app,
@@ -16,7 +17,6 @@ from app_support import (
     seed_screening,
     sidebar_text,
 )
-from conftest import AppEnv
 
 from ui.text import plain
 

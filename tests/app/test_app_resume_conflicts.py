@@ -12,6 +12,7 @@ from app_support import (
     OTHER_COORDINATOR,
     PSYCHIATRIST,
     REVIEW_PAGE,
+    AppEnv,
     add_trial,
     all_text,
     answer,
@@ -26,7 +27,6 @@ from app_support import (
     seed_screening,
     widget,
 )
-from conftest import AppEnv
 from streamlit.testing.v1 import AppTest
 
 PHQ9 = section_of("phq9_1")

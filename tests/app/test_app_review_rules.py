@@ -8,6 +8,7 @@ from app_support import (
     INTAKE_PAGE,
     PSYCHIATRIST,
     REVIEW_PAGE,
+    AppEnv,
     all_text,
     answer,
     assert_ok,
@@ -18,7 +19,6 @@ from app_support import (
     seed_screening,
     sidebar_text,
 )
-from conftest import AppEnv
 from streamlit.testing.v1 import AppTest
 
 CONTRAINDICATED = {**COMPLETE_ANSWERS, "current_mania": True}

@@ -10,6 +10,7 @@ from app_support import (
     INTAKE_PAGE,
     PSYCHIATRIST,
     REVIEW_PAGE,
+    AppEnv,
     add_trial,
     all_text,
     answer,
@@ -26,7 +27,6 @@ from app_support import (
     sidebar_text,
     widget,
 )
-from conftest import AppEnv
 from streamlit.testing.v1 import AppTest
 
 from ui.text import plain
