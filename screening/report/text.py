@@ -182,6 +182,8 @@ def prepare_text(text: str) -> str:
     The result contains only drawable characters, line breaks and bidi controls. Preparing
     prepared text changes nothing.
     """
+    if text.isascii() and text.isprintable():
+        return text  # printable ASCII: nothing to normalise, drop, mark or join (a fast path)
     kept: list[str] = []
     for char in normalize_text(text):
         if char in _JOINER_CONTROLS:
@@ -208,6 +210,8 @@ def font_runs(prepared: str, start: FontFamily = SANS) -> list[tuple[FontFamily,
     stays in the current run, which begins as ``start``, when that run's family has it, so that
     "محمد 12" or "王 秀英" do not switch fonts for every space.
     """
+    if start is SANS and prepared.isascii() and prepared.isprintable():
+        return [(SANS, prepared)] if prepared else []  # the body font has every printable ASCII character
     runs: list[tuple[FontFamily, list[str]]] = []
     current = start
     for char in prepared:
