@@ -309,7 +309,7 @@ class _Summary:
         else:
             header = ["Severity", "Flag and what triggered it", "Action", "Source", "Psychiatrist's note"]
             rows = [self.flag_row(flag) for flag in self.a.flags]
-            story.append(self.w.table(rows, header=header, weights=[1.3, 2.1, 1.75, 1.7, 1.85]))
+            story.append(self.w.table(rows, header=header, weights=[1.3, 2.35, 1.7, 1.65, 1.75]))
             long_notes = [
                 flag
                 for flag in self.a.flags
