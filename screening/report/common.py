@@ -86,9 +86,10 @@ class Writer:
         """Markup printing ``text`` literally (``empty`` when blank); reports what cannot be printed."""
         if text is None or not text.strip():
             return text_markup(empty)
-        problem = describe_undrawable(field, text)
-        if problem is not None:
-            self.warnings.add(problem)
+        if not (text.isascii() and text.isprintable()):  # printable ASCII is always drawable
+            problem = describe_undrawable(field, text)
+            if problem is not None:
+                self.warnings.add(problem)
         return text_markup(text)
 
     def para(self, markup: str, style: Any = None) -> TextParagraph:

@@ -224,7 +224,9 @@ class _Handout:
                     " comes next."
                 )
             )
-        elif not signed or decision != "proceed":
+        elif decision is None:
+            story.append(self.w.text("Your psychiatrist has not made a final decision yet."))
+        elif not signed:
             story.append(self.w.text("This plan is not final until your psychiatrist signs it."))
         start = review.start_date if review else None
         dated = [s for s in sessions(plan, start) if s.date is not None]
