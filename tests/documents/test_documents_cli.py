@@ -1,5 +1,9 @@
 """``python -m screening report``: writes both documents, byte-identical for the same input and
-``--generated-at``; bad input and a broken clinic file are one line each, without a traceback."""
+``--generated-at``; bad input and a broken clinic file are one line each, without a traceback.
+
+One run goes through a real ``python -m screening`` process; the others call ``cli.main`` in this
+process (same code, much faster), with the clinic file named by ``SCREENING_CLINIC_FILE``.
+"""
 
 from __future__ import annotations
 
@@ -13,55 +17,65 @@ import yaml
 from conftest import NO_PHONE, Build
 from documents_cases import EXAMPLE_FILE
 
+from screening.cli import main
+from screening.config import CLINIC_FILE_ENV
 from screening.report.documents import HANDOUT_FILE, SUMMARY_FILE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(args: list[str], clinic: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SCREENING_CLINIC_FILE": str(clinic), "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "screening", "report", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+GENERATED = ["--generated-at", "2026-11-20T15:30:00"]
 
 
 @pytest.fixture
-def clinic(tmp_path: Path) -> Path:
-    """The settings of ``conftest.NO_PHONE`` as a clinic file: no phone number configured."""
+def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The settings of ``conftest.NO_PHONE`` as the clinic file: no phone number configured."""
     path = tmp_path / "clinic.yaml"
     path.write_text(
         yaml.safe_dump(NO_PHONE.model_dump(exclude_none=True), allow_unicode=True), encoding="utf-8"
     )
+    monkeypatch.setenv(CLINIC_FILE_ENV, str(path))
     return path
 
 
+def report(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["report", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
 def test_report_writes_both_files_byte_identical_across_runs(
-    tmp_path: Path, clinic: Path, build: Build
+    tmp_path: Path, clinic: Path, build: Build, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    outputs = []
-    for run_number in (1, 2):
-        out = tmp_path / f"out{run_number}"
-        result = run(
-            [str(EXAMPLE_FILE), "--out", str(out), "--generated-at", "2026-11-20T15:30:00"], clinic, tmp_path
-        )
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.split() == [str(out / SUMMARY_FILE), str(out / HANDOUT_FILE)]
-        assert "Traceback" not in result.stderr
-        assert "warning: Clinic phone number is not configured" in result.stderr
-        outputs.append(((out / SUMMARY_FILE).read_bytes(), (out / HANDOUT_FILE).read_bytes()))
-    assert outputs[0] == outputs[1]
+    first = tmp_path / "first"
+    result = subprocess.run(
+        [sys.executable, "-m", "screening", "report", str(EXAMPLE_FILE), "--out", str(first), *GENERATED],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, CLINIC_FILE_ENV: str(clinic), "PYTHONPATH": str(REPO_ROOT)},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(first / SUMMARY_FILE), str(first / HANDOUT_FILE)]
+    assert result.stderr.splitlines() == [
+        "warning: Clinic phone number is not configured: the handout asks the patient to get it from"
+        " the clinic."
+    ]
+    second = tmp_path / "second"
+    code, out, _err = report([str(EXAMPLE_FILE), "--out", str(second), *GENERATED], capsys)
+    assert code == 0
+    assert out.split() == [str(second / SUMMARY_FILE), str(second / HANDOUT_FILE)]
+    for name in (SUMMARY_FILE, HANDOUT_FILE):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
     # The naive --generated-at is UTC: the same bytes as the API with an aware UTC time.
     documents = build("example", settings=NO_PHONE).documents
-    assert outputs[0] == (documents.summary, documents.handout)
+    assert (first / SUMMARY_FILE).read_bytes() == documents.summary
+    assert (first / HANDOUT_FILE).read_bytes() == documents.handout
 
 
-def test_bad_answers_exit_non_zero_naming_each_item(tmp_path: Path, clinic: Path) -> None:
+def test_bad_answers_exit_non_zero_naming_each_item(
+    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = tmp_path / "bad.yaml"
     answers.write_text(
         "questionnaire: ketamine-trd-intake\nassessed_on: 2026-11-18\n"
@@ -69,14 +83,13 @@ def test_bad_answers_exit_non_zero_naming_each_item(tmp_path: Path, clinic: Path
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    result = run([str(answers), "--out", str(out)], clinic, tmp_path)
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
+    code, _out, err = report([str(answers), "--out", str(out)], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
     assert len(lines) == 3
-    assert any("systolic_bp:" in line for line in lines)
-    assert any("weight_kg:" in line for line in lines)
-    assert any("favourite_colour:" in line for line in lines)
-    assert "Traceback" not in result.stderr
+    for item in ("systolic_bp:", "weight_kg:", "favourite_colour:"):
+        assert sum(item in line for line in lines) == 1, item
+    assert "heavy" not in err  # the answer given is patient data
     assert not out.exists()
 
 
@@ -84,30 +97,47 @@ def test_bad_answers_exit_non_zero_naming_each_item(tmp_path: Path, clinic: Path
     "content",
     ["questionnaire: no-such-questionnaire\nassessed_on: 2026-11-18\nanswers: {}\n", "answers: [unclosed\n"],
 )
-def test_unusable_answers_files_exit_non_zero(tmp_path: Path, clinic: Path, content: str) -> None:
+def test_unusable_answers_files_exit_non_zero(
+    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
     answers = tmp_path / "answers.yaml"
     answers.write_text(content, encoding="utf-8")
-    result = run([str(answers), "--out", str(tmp_path / "out")], clinic, tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.strip()
-    assert "Traceback" not in result.stderr
+    code, _out, err = report([str(answers), "--out", str(tmp_path / "out")], capsys)
+    assert code == 1
+    assert err.strip()
+    assert "Traceback" not in err
 
 
-def test_missing_answers_file_exits_non_zero(tmp_path: Path, clinic: Path) -> None:
-    result = run([str(tmp_path / "absent.yaml"), "--out", str(tmp_path / "out")], clinic, tmp_path)
-    assert result.returncode == 1
-    assert "cannot read the file" in result.stderr
-    assert "Traceback" not in result.stderr
+def test_missing_answers_file_exits_non_zero(
+    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = report([str(tmp_path / "absent.yaml"), "--out", str(tmp_path / "out")], capsys)
+    assert code == 1
+    assert "cannot read the file" in err
 
 
-def test_broken_clinic_file_is_one_clear_line(tmp_path: Path) -> None:
+def test_broken_clinic_file_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     clinic = tmp_path / "clinic.yaml"
     clinic.write_text("name: Riverside\npage_size: folio\n", encoding="utf-8")
-    result = run([str(EXAMPLE_FILE), "--out", str(tmp_path / "out")], clinic, tmp_path)
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
+    monkeypatch.setenv(CLINIC_FILE_ENV, str(clinic))
+    code, _out, err = report([str(EXAMPLE_FILE), "--out", str(tmp_path / "out")], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
     assert len(lines) == 1
-    assert (
-        lines[0].startswith("clinic settings: ") and "clinic.yaml:2" in lines[0] and "page_size" in lines[0]
-    )
+    assert lines[0].startswith("clinic settings: ")
+    assert "clinic.yaml:2" in lines[0] and "page_size" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_is_one_line(
+    tmp_path: Path, clinic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    code, _out, err = report([str(EXAMPLE_FILE), "--out", str(blocker / "out"), *GENERATED], capsys)
+    assert code == 1
+    assert [line for line in err.splitlines() if not line.startswith("warning:")] == [
+        f"{blocker / 'out'}: cannot write the documents: Not a directory"
+    ]

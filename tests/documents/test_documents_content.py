@@ -261,7 +261,10 @@ def test_needs_review_with_acknowledgements(build: Build) -> None:
     )
     assert "Signed by" not in built.summary.text
     assert any("ci.rel.porphyria" in w and w.startswith("Review:") for w in built.documents.warnings)
-    built.handout.assert_contains("This plan is not final until your psychiatrist signs it.")
+    built.handout.assert_contains("Your psychiatrist has not made a final decision yet.")
+    # Decision "proceed" recorded but not signed yet:
+    build("crisis").handout.assert_contains("This plan is not final until your psychiatrist signs it.")
+    assert "not final" not in build("example").handout.text  # signed
 
 
 def test_incomplete_screening_with_nothing_answered(build: Build) -> None:

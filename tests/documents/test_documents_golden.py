@@ -84,7 +84,7 @@ def test_same_bytes_in_a_fresh_process(built: dict[str, Documents]) -> None:
         "import hashlib, sys\n"
         f"sys.path.insert(0, {str(HERE)!r})\n"
         "from test_documents_golden import golden_documents\n"
-        "for name in ('example', 'crisis-esketamine'):\n"
+        "for name in ('example',):\n"
         "    documents = golden_documents(name)\n"
         "    digests = [hashlib.sha256(pdf).hexdigest() for pdf in (documents.summary, documents.handout)]\n"
         "    print(*digests)\n"
@@ -95,9 +95,9 @@ def test_same_bytes_in_a_fresh_process(built: dict[str, Documents]) -> None:
     )
     expected = [
         f"{hashlib.sha256(built[name].summary).hexdigest()} {hashlib.sha256(built[name].handout).hexdigest()}"
-        for name in ("example", "crisis-esketamine")
+        for name in ("example",)
     ]
-    assert result.stdout.decode().split("\n")[:2] == expected
+    assert result.stdout.decode().split("\n")[:1] == expected
 
 
 def test_pinned_questionnaires_load_without_issues() -> None:
