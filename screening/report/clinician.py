@@ -157,7 +157,8 @@ class _Summary:
 
     def h1(self, title: str) -> list[Flowable]:
         self.section += 1
-        return self.w.heading(f"{self.section}  {title}")
+        # Room for the heading, a line or two and the start of a table.
+        return self.w.heading(f"{self.section}  {title}", room=self.w.heading_room * 1.8)
 
     def user(self, field: str, text: str | None) -> str:
         return self.w.user(field, text)

@@ -105,10 +105,11 @@ class Writer:
         style = self.cell_bullet_style if cell else self.bullet_style
         return [TextParagraph(markup, style, bulletText="\u2022") for markup in items]
 
-    def heading(self, text: str, level: int = 1) -> list[Flowable]:
-        """A heading that starts a new page when less than a few lines of room are left below it."""
+    def heading(self, text: str, level: int = 1, *, room: float | None = None) -> list[Flowable]:
+        """A heading that starts a new page when less than ``room`` points (default: seven lines of
+        body text) are left for it and what follows."""
         return [
-            CondPageBreak(self.heading_room),
+            CondPageBreak(self.heading_room if room is None else room),
             self.text(text, self.h1_style if level == 1 else self.h2_style),
         ]
 
