@@ -9,14 +9,8 @@ st.set_page_config(
 )
 
 user = auth.current_user()
-if user is None:
-    auth.login_screen()
-    st.stop()
-state.set_user(user)
-
-if services.settings_error():
-    st.sidebar.error(f"clinic.yaml has a problem; defaults are used. {services.settings_error()}")
-
+# The pages are registered before the sign-in check, so the page named in the URL (a refresh, a
+# shared link) is still the one shown once the user has signed in, not the default page.
 navigation = st.navigation(
     {
         "Screening": [
@@ -26,7 +20,16 @@ navigation = st.navigation(
             st.Page(pages.DOCUMENTS, title="Documents", icon=":material/picture_as_pdf:"),
         ],
         "Setup": [st.Page(pages.QUESTIONNAIRES, title="Questionnaires", icon=":material/rule:")],
-    }
+    },
+    position="sidebar" if user is not None else "hidden",
 )
+if user is None:
+    auth.login_screen()
+    st.stop()
+state.set_user(user)
+
+if services.settings_error():
+    st.sidebar.error(f"clinic.yaml has a problem; defaults are used. {services.settings_error()}")
+
 auth.identity_panel(user)
 navigation.run()
