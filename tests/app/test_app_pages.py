@@ -148,3 +148,18 @@ def test_patient_text_is_shown_as_text_not_markup(app_env: AppEnv) -> None:
     assert at.title[0].value == escaped
     at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
     assert any(str(m.value).startswith(f"**{escaped}**") for m in at.markdown)
+
+
+def test_signing_in_after_a_refresh_resumes_the_page_in_the_url(app_env: AppEnv) -> None:
+    """Local mode keeps the user with the browser session, so a refresh asks for the name again;
+    after signing in, the page, screening and section of the URL are shown, not the list."""
+    with app_env.store() as store:
+        identifier = seed_screening(store)
+    at = open_app(None, page=INTAKE_PAGE, screening=identifier, section=2)
+    assert [t.value for t in at.title] == ["Ketamine intake screening"]
+    at.text_input[0].input("Casey Coordinator")
+    at.button[0].click().run()
+    assert_ok(at)
+    assert at.title[0].value == plain(COMPLETE_ANSWERS["patient_name"])
+    assert at.header[0].value == "Anxiety symptoms (GAD-7)"
+    assert at.query_params == {"id": identifier, "section": "2"}

@@ -1,0 +1,551 @@
+"""The app in a real browser: `streamlit run app.py` as a subprocess, driven with Playwright in
+Debian's chromium. A coordinator fills a screening (and refreshes the page half-way), a
+psychiatrist reviews and signs it in another browser profile, and downloads the clinician summary.
+
+Screenshots of every page go to test-output/screenshots/. Without chromium the test is skipped,
+unless SCREENING_REQUIRE_BROWSER=1 (CI), which makes it fail instead.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from screening.engine import assess
+from screening.loading import load_catalog
+from screening.storage import Store, User
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 60.0  # seconds
+STEP_TIMEOUT_MS = 20_000  # any single browser wait
+SAVE_TIMEOUT = 15.0  # seconds for an answer to reach the database
+
+PATIENT = "Ngozi Adébáyọ̀-Hart"
+COLLEAGUE = User(id="local:jo-nurse", name="Jo Nurse", role="coordinator", authenticated=False)
+_HISTORY = (
+    "ketamine_hypersensitivity aneurysmal_vascular_disease arteriovenous_malformation "
+    "intracerebral_hemorrhage_history recent_cardiovascular_event current_psychosis current_mania "
+    "psychosis_history bipolar_disorder substance_use_disorder_active substance_use_disorder_history "
+    "heart_disease hypertensive_encephalopathy_history raised_intracranial_pressure glaucoma "
+    "hyperthyroidism_uncontrolled pulmonary_disease_or_sleep_apnea hepatic_impairment bladder_symptoms "
+    "porphyria pregnant breastfeeding"
+)
+LATER_ANSWERS: dict[str, Any] = {
+    "episode_duration_months": 20,
+    "antidepressant_trials": [
+        {"drug": "sertraline", "weeks": 10, "adequate_dose": True, "adherent": True, "improvement": "lt25"},
+    ],
+    "msm_severity": "moderate",
+    "augmentation_used": False,
+    "ect_used": False,
+    **dict.fromkeys(_HISTORY.split(), False),
+    "hypertension_history": True,
+}
+"""What a colleague enters at another workstation while the coordinator is in the browser (the
+browser test answers the other sections itself; these would only repeat the same clicks)."""
+CLINIC = """\
+name: Riverside Ketamine Clinic
+phone: "(555) 010-2000"
+"""
+
+
+def _chromium() -> str | None:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = _chromium()
+    required = os.environ.get("SCREENING_REQUIRE_BROWSER") == "1"
+    problem = None if path else "Debian chromium is not installed (apt-get install chromium)"
+    if problem is None:
+        try:
+            import playwright.sync_api  # noqa: F401, PLC0415 - only this test needs it
+        except ImportError:
+            problem = "the playwright package is not installed"
+    if problem is not None:
+        if required:
+            pytest.fail(f"SCREENING_REQUIRE_BROWSER=1 but {problem}")
+        pytest.skip(problem)
+    assert path is not None
+    return path
+
+
+# ------------------------------------------------------------------ the app server
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    database_url: str
+    log: Path
+
+    def store(self) -> Store:
+        return Store(self.database_url)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 - our own local server
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def server(tmp_path: Path, chromium: str) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port with its own SQLite file; stopped afterwards."""
+    port = _free_port()
+    database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(CLINIC, encoding="utf-8")
+    env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "SCREENING_CLINIC_FILE": str(clinic)}
+    env.pop("SCREENING_QUESTIONNAIRES", None)
+    log = tmp_path / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not serve within {SERVER_START_TIMEOUT:.0f} s")
+            time.sleep(0.2)
+        yield Server(url, database_url, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+# ------------------------------------------------------------------ browsers
+
+
+@pytest.fixture
+def new_browser(chromium: str) -> Iterator[Callable[[], Any]]:
+    """Opens a browser with a fresh profile (one per user, as on two workstations)."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
+
+    opened: list[Any] = []
+    profiles: list[tempfile.TemporaryDirectory[str]] = []
+    with sync_playwright() as playwright:
+
+        def open_() -> Any:
+            profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
+            profiles.append(profile)
+            context = playwright.chromium.launch_persistent_context(
+                profile.name,
+                executable_path=chromium,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                viewport={"width": 1400, "height": 1000},
+                accept_downloads=True,
+                timeout=STEP_TIMEOUT_MS * 2,
+            )
+            context.set_default_timeout(STEP_TIMEOUT_MS)
+            opened.append(context)
+            return context.pages[0] if context.pages else context.new_page()
+
+        try:
+            yield open_
+        finally:
+            for context in opened:
+                context.close()
+            for profile in profiles:
+                profile.cleanup()
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def settle(page: Any) -> None:
+    """Wait until Streamlit has finished its rerun and nothing on the page is stale."""
+    page.wait_for_function(
+        """() => {
+            const status = document.querySelector('[data-testid="stStatusWidget"]');
+            const running = status && /Running/.test(status.innerText);
+            return !running && document.querySelectorAll('[data-stale="true"]').length === 0;
+        }""",
+        timeout=STEP_TIMEOUT_MS,
+    )
+
+
+def shoot(page: Any, name: str) -> None:
+    """A screenshot of the whole page (Streamlit scrolls inside its main block, so the viewport is
+    made as tall as the content for the picture)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], section')]
+                .map(e => e.scrollHeight), document.body.scrollHeight)"""
+    )
+    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 6000))})
+    settle(page)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def css_key(key: str) -> str:
+    """The class Streamlit gives the container of the widget with this key."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key)
+
+
+class Intake:
+    """The intake page of one screening, answered the way a user does it."""
+
+    def __init__(self, page: Any, server: Server) -> None:
+        self.page = page
+        self.server = server
+        match = re.search(r"[?&]id=([0-9a-f-]+)", page.url)
+        assert match, page.url
+        self.identifier = match.group(1)
+
+    def widget(self, item: str) -> Any:
+        return self.page.locator(f".{css_key(f'w:{self.identifier}:{item}')}")
+
+    def stored(self) -> dict[str, Any]:
+        with self.server.store() as store:
+            return dict(store.get_screening(self.identifier, events=False).answers)
+
+    def wait_saved(self, item: str, expected: Any) -> None:
+        deadline = time.monotonic() + SAVE_TIMEOUT
+        while (value := self.stored().get(item)) != expected:
+            assert time.monotonic() < deadline, f"{item} was not saved (stored: {value!r})"
+            time.sleep(0.1)
+        settle(self.page)
+
+    def type_text(self, item: str, text: str, stored: Any = None) -> None:
+        field = self.widget(item).locator("input")
+        field.fill(text)
+        field.press("Enter")
+        self.wait_saved(item, text if stored is None else stored)
+
+    def choose(self, item: str, label: str, stored: Any) -> None:
+        self.widget(item).locator(
+            '[data-testid="stRadioOption"]', has_text=re.compile(f"^{re.escape(label)}$")
+        ).click()
+        self.wait_saved(item, stored)
+
+    def date(self, item: str, iso: str) -> None:
+        self.widget(item).get_by_role("spinbutton", name=re.compile("^year")).click()
+        self.page.keyboard.type(iso.replace("-", ""))
+        self.page.locator("h2").first.click()  # the field commits its value when it loses focus
+        self.wait_saved(item, iso)
+
+    def section(self) -> str:
+        return str(self.page.locator("h2").first.inner_text())
+
+    def next(self, title: str) -> None:
+        self.page.get_by_role("button", name="Next").click()
+        self.page.get_by_role("heading", name=title).wait_for()
+        settle(self.page)
+
+
+def colleague_enters(server: Server, identifier: str, answers: dict[str, Any]) -> None:
+    """Save answers as another instance of the app would: each with the status it computes."""
+    definition = load_catalog([ROOT / "questionnaires"]).get("ketamine-trd-intake")
+    assert definition is not None
+    with server.store() as store:
+        detail = store.get_screening(identifier, events=False)
+        current, revision = dict(detail.answers), detail.revision
+        for item, value in answers.items():
+            current[item] = value
+            status = assess(definition, current, assessed_on=detail.assessed_on).status
+            revision = store.set_answer(
+                identifier, item, value, user=COLLEAGUE, base_revision=revision, status=status
+            ).base_revision
+
+
+def fill_sign_in(page: Any, name: str, role: str, credentials: str = "") -> None:
+    """Sign in on the local-mode form shown on the page."""
+    page.get_by_label("Your name").fill(name)
+    page.locator('[data-testid="stRadioOption"]', has_text=role).click()
+    if credentials:
+        page.get_by_label(re.compile("^Credentials")).fill(credentials)
+    page.get_by_role("button", name="Continue").click()
+
+
+def sign_in(page: Any, server: Server, name: str, role: str, credentials: str = "") -> None:
+    """Open the app and sign in; the screenings list is shown."""
+    page.goto(server.url)
+    page.get_by_label("Your name").wait_for()
+    fill_sign_in(page, name, role, credentials)
+    page.get_by_role("heading", name="Screenings").wait_for()
+    settle(page)
+
+
+# ------------------------------------------------------------------ the test
+
+
+def test_screening_from_new_to_signed_documents_in_a_real_browser(
+    server: Server, new_browser: Callable[[], Any]
+) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415 - optional dependency
+
+    started = time.monotonic()
+    page = new_browser()
+    page.goto(server.url)
+    page.get_by_label("Your name").wait_for()
+    expect(page.get_by_text("Local mode: sign-in is not authenticated")).to_be_visible()
+    shoot(page, "01-sign-in")
+    sign_in(page, server, "Casey Coordinator", "Intake coordinator")
+    shoot(page, "02-screenings-empty")
+
+    page.get_by_role("button", name="New screening").click()
+    page.get_by_role("heading", name="New screening").wait_for()
+    settle(page)
+    intake = Intake(page, server)
+
+    # ---- section 1 through the real widgets
+    intake.type_text("patient_name", PATIENT)
+    expect(page.get_by_role("heading", name=PATIENT)).to_be_visible()
+    intake.type_text("mrn", "RK-77120")
+    intake.date("date_of_birth", "1984-02-29")
+    intake.choose("sex_at_birth", "Female", "female")
+    for item, text, value in (
+        ("weight_kg", "96", 96),
+        ("height_cm", "170", 170),
+        ("systolic_bp", "132", 132),
+        ("diastolic_bp", "84", 84),
+        ("heart_rate", "70", 70),
+    ):
+        intake.type_text(item, text, value)
+    shoot(page, "03-intake-patient")
+
+    # ---- PHQ-9, half-way, then the browser is refreshed
+    intake.next("Depression symptoms (PHQ-9)")
+    for n in range(1, 5):
+        intake.choose(f"phq9_{n}", "More than half the days", "more_than_half_the_days")
+    url_before = page.url
+    assert "section=1" in url_before
+    page.reload()
+    # local mode keeps who is signed in with the browser session, so a refresh asks the name again;
+    # then the screening resumes where it was
+    page.get_by_label("Your name").wait_for()
+    fill_sign_in(page, "Casey Coordinator", "Intake coordinator")
+    page.get_by_role("heading", name="Depression symptoms (PHQ-9)").wait_for()
+    settle(page)
+    assert page.url == url_before
+    expect(page.get_by_role("heading", name=PATIENT)).to_be_visible()
+    for n in range(1, 5):
+        checked = intake.widget(f"phq9_{n}").locator("input[type=radio]:checked")
+        expect(checked).to_have_count(1)
+        option = intake.widget(f"phq9_{n}").locator(
+            '[data-testid="stRadioOption"]', has=page.locator("input[type=radio]:checked")
+        )
+        expect(option).to_have_text("More than half the days")
+    expect(intake.widget("phq9_5").locator("input[type=radio]:checked")).to_have_count(0)
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Missing")
+    shoot(page, "04-intake-after-refresh")
+
+    for n in range(5, 10):
+        intake.choose(
+            f"phq9_{n}", "Several days" if n < 9 else "Not at all", "several_days" if n < 9 else "not_at_all"
+        )
+    intake.next("Anxiety symptoms (GAD-7)")
+    for n in range(1, 8):
+        intake.choose(f"gad7_{n}", "Several days", "several_days")
+    intake.next("Suicide-risk screen (ASQ)")
+    intake.choose("asq_1", "Yes", True)
+    expect(page.get_by_text("Suicide-risk screen positive: act now")).to_be_visible()
+    shoot(page, "05-intake-asq-crisis-banner")
+    intake.choose("asq_5", "No", False)
+    intake.choose("asq_1", "No", False)
+    expect(page.get_by_text("Suicide-risk screen positive: act now")).to_have_count(0)
+    for n in range(2, 5):
+        intake.choose(f"asq_{n}", "No", False)
+
+    # ---- most of the history is entered meanwhile at another workstation; the page shows it
+    colleague_enters(server, intake.identifier, LATER_ANSWERS)
+    intake.next("Depression and treatment history")
+    expect(intake.widget("episode_duration_months").locator("input")).to_have_value("20")
+    expect(intake.widget("antidepressant_trials:0:drug").locator("input")).to_have_value("sertraline")
+
+    # ---- a second trial through "Add a trial" and the row's widgets
+    page.get_by_role("button", name="Add a trial").click()
+    row = "antidepressant_trials:1"
+    intake.widget(f"{row}:drug").locator("input").wait_for()
+    settle(page)
+    trial: dict[str, Any] = {"drug": "venlafaxine"}
+    for field, action in (
+        ("drug", lambda: intake.widget(f"{row}:drug").locator("input").fill("venlafaxine")),
+        ("weeks", lambda: intake.widget(f"{row}:weeks").locator("input").fill("8")),
+        (
+            "adequate_dose",
+            lambda: intake.widget(f"{row}:adequate_dose").get_by_text("Yes", exact=True).click(),
+        ),
+        ("adherent", lambda: intake.widget(f"{row}:adherent").get_by_text("Yes", exact=True).click()),
+    ):
+        action()
+        if field in ("drug", "weeks"):
+            intake.widget(f"{row}:{field}").locator("input").press("Enter")
+        trial[field] = {"weeks": 8, "adequate_dose": True, "adherent": True}.get(field, "venlafaxine")
+        intake.wait_saved("antidepressant_trials", [LATER_ANSWERS["antidepressant_trials"][0], trial])
+    intake.widget(f"{row}:improvement").get_by_role("combobox").click()
+    page.get_by_role("option", name="No improvement").click()
+    trial["improvement"] = "none"
+    intake.wait_saved("antidepressant_trials", [LATER_ANSWERS["antidepressant_trials"][0], trial])
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("criteria: met")
+    shoot(page, "06-intake-history")
+
+    # ---- medications (pills) and logistics
+    intake.next("Medical history and contraindications")
+    intake.next("Current medications")
+    intake.widget("medication_classes").get_by_role("button", name="Lamotrigine").click()
+    intake.wait_saved("medication_classes", ["lamotrigine"])
+    intake.next("Logistics")
+    intake.choose("has_escort", "Yes", True)
+    expect(page.locator('[data-testid="stSidebar"]')).not_to_contain_text("Missing")
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Status: Needs review")
+
+    # ---- the psychiatrist, in another browser profile
+    doctor = new_browser()
+    sign_in(doctor, server, "R. Okafor", "Psychiatrist", "MD")
+    expect(doctor.get_by_text(PATIENT)).to_be_visible()
+    shoot(doctor, "07-screenings-list")
+    doctor.locator(f".{css_key(f'open:{intake.identifier}')}").get_by_role("button").click()
+    doctor.get_by_role("heading", name=PATIENT).wait_for()
+    settle(doctor)
+    doctor.get_by_role("link", name="Review and sign").click()
+    doctor.get_by_role("heading", name="Psychiatrist's review").wait_for()
+    settle(doctor)
+    review = f"review:{intake.identifier}"
+
+    def review_widget(name: str) -> Any:
+        return doctor.locator(f".{css_key(f'{review}:{name}')}")
+
+    def stored_review() -> dict[str, Any]:
+        with server.store() as store:
+            return dict(store.get_screening(intake.identifier, events=False).review or {})
+
+    def wait_review(key: str, expected: Any) -> None:
+        deadline = time.monotonic() + SAVE_TIMEOUT
+        while stored_review().get(key) != expected:
+            assert time.monotonic() < deadline, f"review {key} was not saved"
+            time.sleep(0.1)
+        settle(doctor)
+
+    review_widget("protocol").locator('[data-testid="stRadioOption"]').first.click()
+    wait_review("protocol", "iv-ketamine-induction")
+    expect(doctor.locator('[data-testid="stTable"]')).to_contain_text("Adjusted body weight")
+    review_widget("weight_basis").locator(
+        '[data-testid="stRadioOption"]', has_text="Adjusted body weight"
+    ).click()
+    wait_review("weight_basis", "adjusted")
+    review_widget("start_date").get_by_role("spinbutton", name=re.compile("^year")).click()
+    doctor.keyboard.type("20261203")
+    doctor.get_by_role("heading", name="Plan").click()
+    wait_review("start_date", "2026-12-03")
+    note = "Controlled on amlodipine; recheck before each session."
+    review_widget("ack:ci.rel.hypertension_history").locator("textarea").fill(note)
+    doctor.get_by_role("heading", name="Flags").click()
+    wait_review("acknowledged", {"ci.rel.hypertension_history": note})
+    review_widget("decision").locator(
+        '[data-testid="stRadioOption"]', has_text=re.compile("^Proceed$")
+    ).click()
+    wait_review("decision", "proceed")
+    sign = doctor.get_by_role("button", name="Sign and lock")
+    expect(sign).to_be_enabled()
+    shoot(doctor, "08-review-ready-to-sign")
+    sign.click()
+    expect(doctor.get_by_text("Signed and locked.")).to_be_visible()
+    settle(doctor)
+    with server.store() as store:
+        detail = store.get_screening(intake.identifier, events=False)
+    assert detail.locked and detail.signature is not None
+    assert detail.signature.signer.signature_name == "R. Okafor, MD"
+    shoot(doctor, "09-review-signed")
+
+    # ---- the coordinator's page shows the lock after a refresh (and signing in again)
+    page.reload()
+    page.get_by_label("Your name").wait_for()
+    fill_sign_in(page, "Casey Coordinator", "Intake coordinator")
+    page.get_by_role("heading", name="Logistics").wait_for()
+    settle(page)
+    expect(page.get_by_text("The screening is locked")).to_be_visible()
+    expect(intake.widget("has_escort").locator("input[type=radio]").first).to_be_disabled()
+
+    # ---- documents: the clinician summary is downloaded and names the patient
+    doctor.get_by_role("link", name="Documents").first.click()
+    download_button = doctor.get_by_role("button", name="Download the clinician summary")
+    download_button.wait_for(timeout=STEP_TIMEOUT_MS * 3)  # the first build loads the fonts
+    settle(doctor)
+    expect(doctor.get_by_text("Loading PDF")).to_have_count(0, timeout=STEP_TIMEOUT_MS)
+    shoot(doctor, "10-documents")
+    with doctor.expect_download(timeout=STEP_TIMEOUT_MS) as event:
+        download_button.click()
+    path = event.value.path()
+    data = Path(path).read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert event.value.suggested_filename == "clinician-summary.pdf"
+    text = "\n".join(page_.extract_text() or "" for page_ in PdfReader(io.BytesIO(data)).pages)
+    assert "Ngozi" in text and "Hart" in text, text[:500]
+
+    doctor.get_by_role("tab", name="Patient handout").click()
+    settle(doctor)
+    expect(doctor.get_by_text("Loading PDF")).to_have_count(0, timeout=STEP_TIMEOUT_MS)
+    shoot(doctor, "11-documents-handout-tab")
+    doctor.get_by_role("link", name="Questionnaires").click()
+    doctor.get_by_role("heading", name="Questionnaires").wait_for()
+    settle(doctor)
+    shoot(doctor, "12-questionnaires")
+    assert time.monotonic() - started < 170
