@@ -1,0 +1,282 @@
+"""Benchmark of the Streamlit app: one intake rerun after an answer changes, and one saved answer.
+
+    python bench/app.py [--repeats N] [--saves N] [--section N]
+
+1. **Rerun.** The intake page of a screening (the PHQ-9 section by default) in Streamlit's AppTest:
+   one answer is changed through its widget and the page reruns (the answer is saved, the
+   screening loaded and assessed, the page and the live summary drawn). Side by side in the same
+   process, interleaved run by run, a bare Streamlit script draws the same widgets with the same
+   labels and options, and the same text, with no logic at all. The medians of both and their
+   ratio (ours / bare; the goal is at most 1.3) are reported. Both sides pay AppTest's own cost;
+   scripts are compiled once and kept, as `streamlit run` keeps them (AppTest alone would
+   recompile every script on every run).
+2. **Save.** `Store.set_answer` on a SQLite file (write-ahead log, full fsync, as the app runs it):
+   the median and 95th percentile over a few hundred saves, each changing one answer.
+
+Prints readable lines, then one JSON object as the very last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script from a checkout, without installing
+
+import streamlit.testing.v1.app_test as app_test_module  # noqa: E402
+import streamlit.testing.v1.local_script_runner as local_script_runner_module  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from screening.definition import Definition  # noqa: E402
+from screening.engine import assess  # noqa: E402
+from screening.loading import BUNDLED_DIRECTORY, load_catalog  # noqa: E402
+from screening.model import BooleanItem, ChoiceItem  # noqa: E402
+from screening.storage import QuestionnairePin, Store, User  # noqa: E402
+
+INTAKE_ID = "ketamine-trd-intake"
+GOAL = 1.3
+ASSESSED_ON = dt.date(2026, 11, 20)
+USER = User(id="local:bench", name="Bench Coordinator", role="coordinator", authenticated=False)
+TIMEOUT = 60  # seconds for any one AppTest run
+
+
+def _answers(definition: Definition) -> dict[str, Any]:
+    """A complete, fictional answer set: every required item of every section answered."""
+    answers: dict[str, Any] = {
+        "patient_name": "Bench Patient",
+        "date_of_birth": "1980-01-01",
+        "sex_at_birth": "female",
+        "weight_kg": 70,
+        "height_cm": 170,
+        "systolic_bp": 120,
+        "diastolic_bp": 80,
+        "heart_rate": 70,
+        "episode_duration_months": 18,
+        "antidepressant_trials": [
+            {"drug": "a", "weeks": 8, "adequate_dose": True, "adherent": True, "improvement": "none"},
+            {"drug": "b", "weeks": 8, "adequate_dose": True, "adherent": True, "improvement": "lt25"},
+        ],
+        "medication_classes": ["none"],
+    }
+    for item in definition.items.values():
+        if item.id in answers or not item.required:
+            continue
+        if isinstance(item, BooleanItem):
+            answers[item.id] = False
+        elif isinstance(item, ChoiceItem):
+            answers[item.id] = definition.options(item)[1].code
+    return answers
+
+
+def _screening(store: Store, definition: Definition) -> str:
+    answers = _answers(definition)
+    detail = store.create_screening(
+        user=USER,
+        questionnaire=QuestionnairePin(definition.id, definition.version, definition.sha256),
+        definition_files=dict(definition.files),
+        assessed_on=ASSESSED_ON,
+        answers=answers,
+        status=assess(definition, answers, assessed_on=ASSESSED_ON).status,
+    )
+    return detail.id
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. rerun of the intake page against a bare script
+
+
+def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: UP037 - AppTest runs the source without imports
+    """The same widgets and text as the intake page, drawn with no logic (AppTest runs this
+    function's source as a script of its own)."""
+    import streamlit as st  # noqa: PLC0415 - AppTest runs this function's source on its own
+
+    with st.sidebar:
+        for text in page["sidebar"]:
+            st.markdown(text)
+    st.title(page["title"])
+    left, right = st.columns([3, 2])
+    left.markdown(page["status"])
+    right.date_input("Date of the screening", value=page["date"], key="assessed-on")
+    st.segmented_control("Sections", page["sections"], default=page["sections"][page["index"]], key="nav")
+    st.progress(0.5, text=page["progress"])
+    st.header(page["header"])
+    st.caption(page["caption"])
+    for widget in page["widgets"]:
+        st.radio(widget["label"], widget["options"], index=None, horizontal=True, key=widget["key"])
+    previous, following = st.columns(2)
+    previous.button("Previous", key="previous")
+    following.button("Next", key="next", type="primary")
+
+
+def _bare_description(at: AppTest) -> dict[str, Any]:
+    """What the intake page drew, as plain data for the bare script."""
+    nav = next(element for element in at.segmented_control)
+    return {
+        "sidebar": [str(m.value) for m in at.sidebar.markdown],
+        "title": str(at.title[0].value),
+        "status": str(at.main.markdown[0].value),
+        "date": ASSESSED_ON,
+        "sections": list(nav.options),
+        "index": nav.value if isinstance(nav.value, int) else 0,
+        "progress": "Section 2 of 8",
+        "header": str(at.header[0].value),
+        "caption": str(at.caption[0].value) if at.caption else "",
+        "widgets": [
+            {"label": r.label, "options": list(r.options), "key": str(r.key)}
+            for r in at.radio
+            if r.key and r.key.startswith("w:")
+        ],
+    }
+
+
+def _keep_bytecode() -> None:
+    """Compile each script once, as `streamlit run` does (its runtime keeps one ScriptCache).
+    AppTest makes a new cache for every run, so without this both sides would pay a compilation of
+    every script on every rerun, which a served app never does."""
+    shared = ScriptCache()
+    for module in (app_test_module, local_script_runner_module):  # page scripts, the main script
+        module.ScriptCache = lambda: shared  # type: ignore[attr-defined]
+
+
+def _timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def bench_rerun(identifier: str, definition: Definition, section: int, repeats: int) -> dict[str, Any]:
+    view = definition.sections[section]
+    items = [item for item in view.section.items if isinstance(item, (ChoiceItem, BooleanItem))]
+    item = items[0]
+    values: list[Any] = (
+        [True, False] if isinstance(item, BooleanItem) else [o.code for o in definition.options(item)[:2]]
+    )
+
+    _keep_bytecode()
+    ours = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    ours.session_state["user"] = USER
+    ours.query_params["id"] = identifier
+    ours.query_params["section"] = str(section)
+    ours.switch_page("ui/pages/intake.py")
+    ours.run()
+    assert not ours.exception, [e.value for e in ours.exception]
+    key = f"w:{identifier}:{item.id}"
+    assert ours.radio(key=key).label.startswith(item.text)
+
+    bare = AppTest.from_function(_bare_page, args=(_bare_description(ours),), default_timeout=TIMEOUT)
+    bare.run()
+    assert not bare.exception, [e.value for e in bare.exception]
+    assert len(bare.radio) == len([r for r in ours.radio if r.key and r.key.startswith("w:")])
+
+    ours_times: list[float] = []
+    bare_times: list[float] = []
+    for turn in range(repeats + 3):  # the first three turns warm up both sides
+        value = values[turn % 2]
+        gc.collect()
+        ours.radio(key=key).set_value(value)
+        mine = _timed(ours.run)
+        bare.radio(key=key).set_value(bare.radio(key=key).options[turn % 2])
+        theirs = _timed(bare.run)
+        if turn >= 3:
+            ours_times.append(mine)
+            bare_times.append(theirs)
+    assert not ours.exception, [e.value for e in ours.exception]
+    with Store() as store:
+        assert store.get_screening(identifier, events=False).answers[item.id] == values[(repeats + 2) % 2]
+
+    ours_ms = statistics.median(ours_times) * 1000
+    bare_ms = statistics.median(bare_times) * 1000
+    return {
+        "section": view.title,
+        "widgets": len(bare.radio),
+        "ours_ms": ours_ms,
+        "bare_ms": bare_ms,
+        "ratio": ours_ms / bare_ms,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. one saved answer
+
+
+def bench_save(store: Store, identifier: str, saves: int) -> dict[str, float]:
+    revision = store.get_screening(identifier, events=False).revision
+    times: list[float] = []
+    for turn in range(saves + 5):
+        value = ["several_days", "nearly_every_day"][turn % 2]
+        start = time.perf_counter()
+        result = store.set_answer(
+            identifier, "phq9_2", value, user=USER, base_revision=revision, status="needs_review"
+        )
+        elapsed = time.perf_counter() - start
+        revision = result.base_revision
+        if turn >= 5:
+            times.append(elapsed)
+    times.sort()
+    return {
+        "median_ms": statistics.median(times) * 1000,
+        "p95_ms": times[min(len(times) - 1, round(0.95 * len(times)) - 1)] * 1000,
+        "saves": float(len(times)),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=40, help="reruns timed on each side")
+    parser.add_argument("--saves", type=int, default=300, help="answers saved")
+    parser.add_argument("--section", type=int, default=1, help="intake section (0-based; 1 is PHQ-9)")
+    options = parser.parse_args(argv)
+
+    definition = load_catalog([BUNDLED_DIRECTORY]).get(INTAKE_ID)
+    assert definition is not None
+
+    with tempfile.TemporaryDirectory(prefix="bench-app-") as folder:
+        os.environ["SCREENING_DATABASE_URL"] = f"sqlite:///{Path(folder) / 'screenings.db'}"
+        os.environ.pop("SCREENING_QUESTIONNAIRES", None)
+        os.environ["SCREENING_CLINIC_FILE"] = str(Path(folder) / "no-clinic.yaml")
+        Path(folder, "no-clinic.yaml").write_text("name: Bench clinic\n", encoding="utf-8")
+        with Store() as store:
+            rerun_screening = _screening(store, definition)
+            save_screening = _screening(store, definition)
+            print(f"Intake rerun after one answer changes ({options.repeats} reruns on each side)")
+            rerun = bench_rerun(rerun_screening, definition, options.section, options.repeats)
+            print(f"  section:                       {rerun['section']} ({rerun['widgets']} answer widgets)")
+            print(f"  ours (median):                 {rerun['ours_ms']:8.1f} ms")
+            print(f"  bare script, same widgets:     {rerun['bare_ms']:8.1f} ms")
+            verdict = "meets" if rerun["ratio"] <= GOAL else "misses"
+            print(f"  ratio ours / bare:             {rerun['ratio']:8.2f}  ({verdict} the goal of {GOAL})")
+            print(f"Saving one answer with Store.set_answer on SQLite ({options.saves} saves)")
+            save = bench_save(store, save_screening, options.saves)
+            print(f"  median:                        {save['median_ms']:8.2f} ms")
+            print(f"  95th percentile:               {save['p95_ms']:8.2f} ms")
+
+    summary = {
+        "rerun_section": rerun["section"],
+        "rerun_ours_ms": round(rerun["ours_ms"], 2),
+        "rerun_bare_ms": round(rerun["bare_ms"], 2),
+        "rerun_ratio": round(rerun["ratio"], 3),
+        "rerun_goal": GOAL,
+        "rerun_repeats": options.repeats,
+        "save_median_ms": round(save["median_ms"], 3),
+        "save_p95_ms": round(save["p95_ms"], 3),
+        "saves": options.saves,
+    }
+    print(json.dumps(summary, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
