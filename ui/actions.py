@@ -15,7 +15,6 @@ from typing import Any
 import streamlit as st
 
 from screening.definition import Definition
-from screening.engine import assess
 from screening.model import Status
 from screening.storage import (
     ConflictError,
@@ -36,7 +35,7 @@ logger = logging.getLogger(__name__)
 def _status_with(
     definition: Definition, answers: Mapping[str, Any], assessed_on: dt.date, review: Mapping[str, Any] | None
 ) -> Status:
-    return assess(definition, answers, assessed_on=assessed_on, review=review).status
+    return services.assessment_of(definition, answers, assessed_on, review).status
 
 
 def create_screening(user: User) -> str | None:
@@ -59,10 +58,12 @@ def create_screening(user: User) -> str | None:
 def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str | None = None) -> bool:
     """Save one answer now. Returns False when it was not saved (a conflict or a lock)."""
     user = state.user()
-    loaded = services.load(identifier)
+    base = state.revision(identifier)
+    # The screening as the user saw it: the status handed to the store is only kept when nobody
+    # else changed the screening since `base`, and then this is also the screening as it is now.
+    loaded = services.load_seen(identifier, base)
     if user is None or loaded is None:
         return False
-    base = state.revision(identifier)
     if base is None:
         base = loaded.detail.revision
     answers = loaded.answers

@@ -8,7 +8,11 @@ Cached functions take plain strings, never models.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,7 @@ from screening.config import ClinicSettings, ConfigError, load_clinic_settings
 from screening.definition import Definition
 from screening.engine import assess
 from screening.loading import Catalog, default_directory, load_catalog, load_pinned
-from screening.storage import ScreeningDetail, Store, database_url
+from screening.storage import DATABASE_URL_ENV, ScreeningDetail, Store, database_url
 
 SCREENING_ID = "ketamine-trd-intake"
 """The screening that new screenings use."""
@@ -47,7 +51,17 @@ def _store(url: str) -> Store:
 
 
 def store() -> Store:
-    return _store(database_url().render_as_string(hide_password=False))
+    return _store(_current_url())
+
+
+def _current_url() -> str:
+    return _store_url(os.environ.get(DATABASE_URL_ENV, ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _store_url(configured: str) -> str:
+    """The database URL for a value of $SCREENING_DATABASE_URL (parsed once, not on every call)."""
+    return database_url(configured or None).render_as_string(hide_password=False)
 
 
 @st.cache_resource
@@ -90,7 +104,13 @@ class Loaded:
 
     detail: ScreeningDetail
     definition: Definition
-    assessment: Assessment
+
+    @functools.cached_property
+    def assessment(self) -> Assessment:
+        """Computed when first asked for: saving an answer needs the answers, not the assessment."""
+        return assessment_of(
+            self.definition, self.detail.answers, self.detail.assessed_on, self.detail.review
+        )
 
     @property
     def answers(self) -> dict[str, Any]:
@@ -103,8 +123,33 @@ def assessment_of(
     assessed_on: dt.date | None,
     review: Mapping[str, Any] | None,
 ) -> Assessment:
-    """The assessment of stored (JSON) answers. Cheap and pure, so it runs on every rerun."""
-    return assess(definition, answers, assessed_on=assessed_on, review=review)
+    """The assessment of stored (JSON) answers. Pure, so the last few are kept: the save of an
+    answer assesses the new answers for the status it records, and the rerun that follows shows
+    the same answers again."""
+    key = json.dumps([definition.sha256, answers, assessed_on, review], sort_keys=True, default=_json_default)
+    with _assessments_lock:
+        kept = _assessments.get(key)
+        if kept is not None:
+            _assessments.move_to_end(key)
+    if kept is not None:
+        return kept
+    result = assess(definition, answers, assessed_on=assessed_on, review=review)
+    with _assessments_lock:
+        _assessments[key] = result
+        while len(_assessments) > _ASSESSMENTS_LIMIT:
+            _assessments.popitem(last=False)
+    return result
+
+
+_ASSESSMENTS_LIMIT = 64
+_assessments: OrderedDict[str, Assessment] = OrderedDict()
+_assessments_lock = threading.Lock()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return repr(value)  # never reached for stored answers, which are JSON already
 
 
 def load(identifier: str) -> Loaded | None:
@@ -118,5 +163,34 @@ def load(identifier: str) -> Loaded | None:
     definition = definition_for(detail)
     if definition is None:
         return None
-    result = assessment_of(definition, detail.answers, detail.assessed_on, detail.review)
-    return Loaded(detail, definition, result)
+    loaded = Loaded(detail, definition)
+    _remember(loaded)
+    return loaded
+
+
+# A screening at a given revision never changes (every change makes a new revision), so what a
+# page loaded can be reused for the save that follows it: `save_answer` needs the screening as the
+# user saw it, at the revision it gives as its base. Kept per process, for the last few loads.
+_SEEN_LIMIT = 32
+_seen: OrderedDict[tuple[str, str, int], Loaded] = OrderedDict()
+_seen_lock = threading.Lock()
+
+
+def _remember(loaded: Loaded) -> None:
+    key = (_current_url(), loaded.detail.id, loaded.detail.revision)
+    with _seen_lock:
+        _seen[key] = loaded
+        _seen.move_to_end(key)
+        while len(_seen) > _SEEN_LIMIT:
+            _seen.popitem(last=False)
+
+
+def load_seen(identifier: str, revision: int | None) -> Loaded | None:
+    """The screening at `revision` (the one the user last saw) when this process loaded it at that
+    revision recently, else the screening as it is now (`load`)."""
+    if revision is not None:
+        with _seen_lock:
+            seen = _seen.get((_current_url(), identifier, revision))
+        if seen is not None:
+            return seen
+    return load(identifier)
