@@ -157,13 +157,19 @@ def _timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def _choices(definition: Definition, item: ChoiceItem | BooleanItem) -> list[Any]:
+    """The stored values an item's widget offers, in the widget's order."""
+    if isinstance(item, BooleanItem):
+        return [True, False]
+    return [option.code for option in definition.options(item)]
+
+
 def bench_rerun(identifier: str, definition: Definition, section: int, repeats: int) -> dict[str, Any]:
     view = definition.sections[section]
     items = [item for item in view.section.items if isinstance(item, (ChoiceItem, BooleanItem))]
-    item = items[0]
-    values: list[Any] = (
-        [True, False] if isinstance(item, BooleanItem) else [o.code for o in definition.options(item)[:2]]
-    )
+    # Every turn changes one answer, following a Gray code over the section's items, so that no
+    # set of answers comes back: nothing computed for an earlier turn can be reused.
+    assert repeats + 3 < 2 ** len(items), "more turns than distinct answer sets"
 
     _keep_bytecode()
     ours = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
@@ -173,29 +179,38 @@ def bench_rerun(identifier: str, definition: Definition, section: int, repeats: 
     ours.switch_page("ui/pages/intake.py")
     ours.run()
     assert not ours.exception, [e.value for e in ours.exception]
-    key = f"w:{identifier}:{item.id}"
-    assert ours.radio(key=key).label.startswith(item.text)
+    keys = [f"w:{identifier}:{item.id}" for item in items]
+    assert all(ours.radio(key=key).label.startswith(item.text) for key, item in zip(keys, items, strict=True))
 
     bare = AppTest.from_function(_bare_page, args=(_bare_description(ours),), default_timeout=TIMEOUT)
     bare.run()
     assert not bare.exception, [e.value for e in bare.exception]
-    assert len(bare.radio) == len([r for r in ours.radio if r.key and r.key.startswith("w:")])
+    assert len(bare.radio) == len(items)
 
     ours_times: list[float] = []
     bare_times: list[float] = []
-    for turn in range(repeats + 3):  # the first three turns warm up both sides
-        value = values[turn % 2]
+    expected: dict[str, Any] = {}
+    for turn in range(1, repeats + 4):  # the first three turns warm up both sides
+        bit = (turn & -turn).bit_length() - 1
+        state = turn ^ (turn >> 1)
+        item, key = items[bit], keys[bit]
+        flipped = state >> bit & 1
+        # the seeded answer is the second choice (or "no"); the other value is the third (or "yes")
+        position = (1 - flipped) if isinstance(item, BooleanItem) else 1 + flipped
+        value = _choices(definition, item)[position]
+        expected[item.id] = value
         gc.collect()
         ours.radio(key=key).set_value(value)
         mine = _timed(ours.run)
-        bare.radio(key=key).set_value(bare.radio(key=key).options[turn % 2])
+        bare.radio(key=key).set_value(bare.radio(key=key).options[position])
         theirs = _timed(bare.run)
-        if turn >= 3:
+        if turn > 3:
             ours_times.append(mine)
             bare_times.append(theirs)
     assert not ours.exception, [e.value for e in ours.exception]
     with Store() as store:
-        assert store.get_screening(identifier, events=False).answers[item.id] == values[(repeats + 2) % 2]
+        stored = store.get_screening(identifier, events=False).answers
+    assert {item_id: stored.get(item_id) for item_id in expected} == expected
 
     ours_ms = statistics.median(ours_times) * 1000
     bare_ms = statistics.median(bare_times) * 1000
