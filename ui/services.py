@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -25,7 +26,9 @@ from screening.config import ClinicSettings, ConfigError, load_clinic_settings
 from screening.definition import Definition
 from screening.engine import assess
 from screening.loading import Catalog, default_directory, load_catalog, load_pinned
-from screening.storage import DATABASE_URL_ENV, ScreeningDetail, Store, database_url
+from screening.storage import DATABASE_URL_ENV, ScreeningDetail, StorageError, Store, database_url
+
+logger = logging.getLogger(__name__)
 
 SCREENING_ID = "ketamine-trd-intake"
 """The screening that new screenings use."""
@@ -165,7 +168,20 @@ def load(identifier: str) -> Loaded | None:
         return None
     loaded = Loaded(detail, definition)
     _remember(loaded)
+    if not detail.status_current:
+        _record_status(loaded)
     return loaded
+
+
+def _record_status(loaded: Loaded) -> None:
+    """Record the status of a screening whose stored status is out of date (a save made while
+    somebody else also changed it cannot know the whole picture; this load does)."""
+    detail = loaded.detail
+    try:
+        store().update_status(detail.id, loaded.assessment.status, computed_at_revision=detail.revision)
+    except StorageError:
+        # Only the list page's status badge depends on it; never break the page. No patient data.
+        logger.warning("Could not record the status of screening %s", detail.id, exc_info=True)
 
 
 # A screening at a given revision never changes (every change makes a new revision), so what a
