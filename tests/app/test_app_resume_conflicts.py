@@ -128,6 +128,10 @@ def test_two_users_answering_different_items_never_conflict(app_env: AppEnv) -> 
         answer(b, f"phq9_{n + 4}", "nearly_every_day")
         assert not _conflict_warnings(a) and not _conflict_warnings(b)
     assert "Someone else also changed this screening" in all_text(b)
+    with app_env.store() as store:
+        # B's save was made while A also changed the screening, so it could not keep its status;
+        # the page B saw next showed the whole picture and recorded it
+        assert store.list_screenings()[0].status_current
     a.run()
     stored = _stored(app_env, identifier)
     for n in range(1, 9):
@@ -135,6 +139,9 @@ def test_two_users_answering_different_items_never_conflict(app_env: AppEnv) -> 
         assert stored[f"phq9_{n}"] == expected
         assert widget(a, f"phq9_{n}").value == expected
         assert widget(b, f"phq9_{n}").value == expected or n <= 4  # B reruns last on its own answer
+    with app_env.store() as store:  # the page that showed the whole picture recorded the status
+        listed = store.list_screenings()[0]
+    assert listed.status_current and listed.status == "incomplete"
 
 
 def test_review_changed_by_another_psychiatrist_is_a_conflict(app_env: AppEnv) -> None:
