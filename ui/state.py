@@ -20,6 +20,7 @@ _REVISION = "revision:{screening_id}"
 _SYNCED = "synced:{key}"
 _CONFLICTS = "conflicts"
 _NOTICE = "notice"
+_ERROR = "error:{place}"
 _ROW_IDS = "rows:{screening_id}:{item_id}"
 _CURRENT = "current-screening"
 _SECTIONS = "section:{screening_id}"
@@ -235,4 +236,15 @@ def notify(message: str) -> None:
 
 def take_notice() -> str | None:
     value = st.session_state.pop(_NOTICE, None)
+    return value if isinstance(value, str) else None
+
+
+def report_error(place: str, message: str) -> None:
+    """An error to show once, where `place` draws it on the next run (e.g. under a button whose
+    callback failed)."""
+    st.session_state[_ERROR.format(place=place)] = message
+
+
+def take_error(place: str) -> str | None:
+    value = st.session_state.pop(_ERROR.format(place=place), None)
     return value if isinstance(value, str) else None

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from screening.answers import Problem
-from screening.model import GroupItem
+from screening.model import GroupItem, Item
 from ui import actions, pages, services, state, widgets
 from ui.summary import crisis_banner, live_summary, status_badge
 from ui.text import plain
@@ -170,18 +170,25 @@ if locked:
                 {"key": amend_key},
                 assessed_on=detail.assessed_on,
             )
-            reason = st.text_area(
-                "Reason for the amendment", key=f"amend-reason:{identifier}", max_chars=2000
-            )
-            if st.button("Record the amendment", key=f"amend:{identifier}", type="primary"):
+            reason_key = f"amend-reason:{identifier}"
+            st.text_area("Reason for the amendment", key=reason_key, max_chars=2000)
+
+            def _amend(item: Item = item, value_key: str = amend_key, reason_key: str = reason_key) -> None:
+                # A callback runs before the page reloads the screening, so the amendment is based on
+                # the revision the user saw: an amendment somebody made meanwhile is not overwritten.
                 error = actions.amend(
-                    identifier,
-                    reason=reason,
-                    answers={item.id: widgets.to_stored(item, state.widget_value(amend_key))},
+                    current,
+                    reason=str(state.widget_value(reason_key) or ""),
+                    answers={item.id: widgets.to_stored(item, state.widget_value(value_key))},
                 )
                 if error:
-                    st.error(error)
+                    state.report_error(f"amend:{current}", error)
                 else:
-                    state.forget_widget(amend_key)
+                    state.forget_widget(value_key)
+                    state.forget_widget(reason_key)
                     state.notify(f"Amendment recorded at {dt.datetime.now():%H:%M}.")
-                    st.rerun()
+
+            st.button("Record the amendment", key=f"amend:{identifier}", type="primary", on_click=_amend)
+            error = state.take_error(f"amend:{identifier}")
+            if error:
+                st.error(error)

@@ -258,23 +258,34 @@ if locked and user.role == "psychiatrist":
         st.expander("Amend the review", icon=":material/edit_note:"),
         st.form(f"amend-review:{identifier}"),
     ):
-        new_decision = st.radio(
+        form_decision, form_reason = _key("amend-decision"), _key("amend-reason")
+        st.radio(
             "Decision",
             list(DECISIONS),
             format_func=DECISIONS.get,
             horizontal=True,
             index=list(DECISIONS).index(decision) if decision in DECISIONS else 0,
+            key=form_decision,
         )
-        reason = st.text_area("Reason for the amendment", max_chars=2000)
-        if st.form_submit_button("Record the amendment", type="primary"):
+        st.text_area("Reason for the amendment", max_chars=2000, key=form_reason)
+
+        def _amend_review() -> None:
+            # In the callback, so the amendment is based on the review the psychiatrist saw.
             error = actions.amend(
-                identifier, reason=reason, review={**stored_review, "decision": new_decision}
+                current,
+                reason=str(state.widget_value(form_reason) or ""),
+                review={**stored_review, "decision": state.widget_value(form_decision)},
             )
             if error:
-                st.error(error)
+                state.report_error(form_reason, error)
             else:
+                state.forget_widget(form_reason)
                 state.notify("Amendment recorded.")
-                st.rerun()
+
+        st.form_submit_button("Record the amendment", type="primary", on_click=_amend_review)
+    error = state.take_error(_key("amend-reason"))
+    if error:
+        st.error(error)
 
 st.page_link(
     pages.DOCUMENTS,
