@@ -21,6 +21,8 @@ from app_support import (
 )
 from streamlit.testing.v1 import AppTest
 
+from screening.storage import User
+
 CONTRAINDICATED = {**COMPLETE_ANSWERS, "current_mania": True}
 
 
@@ -120,3 +122,26 @@ def test_asq_acute_positive_is_contraindicated_and_shows_the_crisis_line(app_env
     at.switch_page(REVIEW_PAGE).run()
     assert_ok(at)
     assert len(crisis_banners(at)) == 1
+
+
+def test_an_amendment_made_meanwhile_is_not_overwritten(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        identifier = seed_screening(store, review={"decision": "defer"}, signer=PSYCHIATRIST)
+    colleague = User(id="local:dr-lund", name="M. Lund", role="psychiatrist", authenticated=False)
+    mine = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
+    theirs = open_app(colleague, page=REVIEW_PAGE, screening=identifier)
+    _amend_review(theirs, identifier, "do_not_proceed", "Cardiology advised against it.")
+    assert "Amendment recorded." in all_text(theirs)
+
+    _amend_review(mine, identifier, "proceed", "Work-up complete.")  # chosen before seeing theirs
+    errors = [str(e.value) for e in mine.error]
+    assert any("M. Lund changed the screening meanwhile" in e for e in errors), errors
+    with app_env.store() as store:
+        detail = store.get_screening(identifier)
+    assert detail.review is not None and detail.review["decision"] == "do_not_proceed"
+    assert [e.payload["reason"] for e in detail.events if e.kind == "amended"] == [
+        "Cardiology advised against it."
+    ]
+    # now that the page shows the colleague's amendment, a new one goes through
+    _amend_review(mine, identifier, "defer", "Discussed with Dr. Lund: defer until the echo.")
+    assert "Amendment recorded." in all_text(mine)
