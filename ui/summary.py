@@ -5,6 +5,7 @@ Colour is never the only carrier of meaning: every status and severity is also w
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import streamlit as st
@@ -12,6 +13,7 @@ import streamlit as st
 from screening.assessment import Assessment
 from screening.config import ClinicSettings
 from screening.definition import Definition
+from screening.model import GroupItem
 
 BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 
@@ -51,6 +53,17 @@ def crisis_banner(assessment: Assessment, settings: ClinicSettings) -> None:
     )
 
 
+def _row_field(definition: Definition, item_id: str, ref: str) -> str:
+    """A missing answer in a row of a repeating group in words: "Trial 3: Adequate dose"."""
+    group = definition.items.get(item_id)
+    match = re.fullmatch(r"\[(\d+)\](?:\.(\w+))?", ref[len(item_id) :])
+    if not isinstance(group, GroupItem) or match is None:
+        return f"{definition.title_of(item_id)} {ref[len(item_id) :]}"
+    row = f"{group.row_label} {match[1]}"
+    field = next((f for f in group.fields if f.id == match[2]), None)
+    return f"{row}: {field.label or field.text}" if field is not None else row
+
+
 def live_summary(definition: Definition, assessment: Assessment) -> None:
     """Status, scores with bands, criteria, flags by severity and what is missing."""
     st.subheader("Live summary")
@@ -84,9 +97,7 @@ def live_summary(definition: Definition, assessment: Assessment) -> None:
             item_id = ref.split("[", 1)[0]
             view = definition.item_section.get(item_id)
             section = view.title if view else "Screening"
-            name = definition.title_of(item_id)
-            if "[" in ref:
-                name = f"{name} {ref[len(item_id) :]}"
+            name = _row_field(definition, item_id, ref) if "[" in ref else definition.title_of(item_id)
             by_section.setdefault(section, []).append(name)
         for section, names in by_section.items():
             shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
