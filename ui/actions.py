@@ -38,6 +38,19 @@ def _status_with(
     return services.assessment_of(definition, answers, assessed_on, review).status
 
 
+def _keep_conflict(target: str, mine: JsonValue, conflict: ConflictError) -> None:
+    """Keep the user's refused input, with who changed the target and to what, until they choose."""
+    state.add_conflict(
+        state.Conflict(
+            target=target,
+            mine=mine,
+            theirs=conflict.current_value,
+            changed_by=conflict.changed_by,
+            changed_at=conflict.changed_at.astimezone().strftime("%H:%M on %d %b"),
+        )
+    )
+
+
 def create_screening(user: User) -> str | None:
     """Open a new screening on today's date with the current intake definition."""
     definition = services.catalog().get(services.SCREENING_ID)
@@ -77,15 +90,7 @@ def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str 
             identifier, item_id, value, user=user, base_revision=base, status=status
         )
     except ConflictError as conflict:
-        state.add_conflict(
-            state.Conflict(
-                target=item_id,
-                mine=value,
-                theirs=conflict.current_value,
-                changed_by=conflict.changed_by,
-                changed_at=conflict.changed_at.astimezone().strftime("%H:%M on %d %b"),
-            )
-        )
+        _keep_conflict(item_id, value, conflict)
         return False
     except LockedError:
         state.notify("This screening is signed and locked. Record changes as an amendment with a reason.")
@@ -153,15 +158,7 @@ def save_review(identifier: str, review: Mapping[str, Any]) -> bool:
     try:
         result = services.store().save_review(identifier, clean, user=user, base_revision=base, status=status)
     except ConflictError as conflict:
-        state.add_conflict(
-            state.Conflict(
-                target="review",
-                mine=dict(clean),
-                theirs=conflict.current_value,
-                changed_by=conflict.changed_by,
-                changed_at=conflict.changed_at.astimezone().strftime("%H:%M on %d %b"),
-            )
-        )
+        _keep_conflict("review", dict(clean), conflict)
         return False
     except LockedError:
         state.notify("This screening is signed and locked. Record changes as an amendment with a reason.")

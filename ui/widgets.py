@@ -164,7 +164,8 @@ def draw(
             args=args,
         )
     elif isinstance(item, (IntegerItem, NumberItem)):
-        suffix = f" ({item.unit})" if item.unit else ""
+        # "Weeks", not "Weeks (weeks)": the unit is added only when the label does not say it.
+        suffix = f" ({item.unit})" if item.unit and item.unit.casefold() not in label.casefold() else ""
         whole = isinstance(item, IntegerItem)
         st.number_input(
             label + suffix,

@@ -132,5 +132,5 @@ def test_documents_are_rebuilt_after_a_change_and_reused_otherwise(
 def test_documents_page_without_a_screening_points_to_the_list(app_env: AppEnv) -> None:
     at = open_app(COORDINATOR, page=DOCUMENTS_PAGE)
     assert [t.value for t in at.title] == ["Documents"]
-    assert "Open a screening from the list first." in all_text(at)
+    assert "Open a screening from the list, or start a new one." in all_text(at)
     assert not at.download_button

@@ -117,7 +117,7 @@ def test_review_page_smoke(app_env: AppEnv) -> None:
 def test_review_page_without_a_screening_points_to_the_list(app_env: AppEnv) -> None:
     at = open_app(PSYCHIATRIST, page=REVIEW_PAGE)
     assert [t.value for t in at.title] == ["Review"]
-    assert "Open a screening from the list first." in all_text(at)
+    assert "Open a screening from the list, or start a new one." in all_text(at)
 
 
 def test_questionnaires_page_lists_every_bundled_file_clean(app_env: AppEnv) -> None:

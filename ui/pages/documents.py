@@ -5,27 +5,18 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 
 import streamlit as st
 
 from screening.report.documents import AmendmentNote, Documents, build_documents
-from ui import actions, pages, services, state
-from ui.summary import crisis_banner, live_summary
+from ui import actions, services, state
+from ui.frame import screening_page
 from ui.text import plain
 
-identifier = state.screening_id()
-loaded = services.load(identifier) if identifier else None
-if identifier is None or loaded is None:
-    st.title("Documents")
-    st.info("Open a screening from the list first.")
-    st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
-    st.stop()
-
+identifier, loaded = screening_page("Documents")
 detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
 settings = services.settings()
-with st.sidebar:
-    live_summary(definition, assessment)
-crisis_banner(assessment, settings)
 
 st.title("Documents")
 patient = plain(detail.patient_name) or "Patient not named yet"
@@ -46,11 +37,13 @@ def _amendments() -> list[AmendmentNote]:
     ]
 
 
-cache_key = f"{detail.id}:{detail.updated_at.isoformat()}:{detail.locked}"
+# Rebuilt whenever what the documents print changes (not when a download is recorded).
+content = [detail.questionnaire.sha256, detail.answers, detail.review, detail.assessed_on.isoformat()]
+cache_key = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 cached = state.cached_documents(cache_key)
 if not isinstance(cached, Documents):
     with st.spinner("Preparing the documents…"):
-        generated_at = dt.datetime.now().replace(microsecond=0)
+        generated_at = dt.datetime.now().astimezone().replace(microsecond=0)
         documents = build_documents(
             definition, assessment, settings=settings, generated_at=generated_at, amendments=_amendments()
         )
@@ -75,7 +68,9 @@ def _print_button(data: bytes, label: str) -> None:
     encoded = base64.b64encode(data).decode("ascii")
     st.iframe(
         f"""
-        <button id="p" style="font: 14px sans-serif; padding: 6px 12px; cursor: pointer;">{label}</button>
+        <button id="p" style="font-family: 'Source Sans Pro', sans-serif; font-size: 14px;
+          padding: 6px 12px; cursor: pointer; background: #fff; color: rgb(49, 51, 63);
+          border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 8px; margin: 0;">&#128424; {label}</button>
         <script>
         document.getElementById("p").addEventListener("click", () => {{
           const bytes = Uint8Array.from(atob("{encoded}"), c => c.charCodeAt(0));
@@ -95,7 +90,7 @@ for tab, name, data, title in (
     (handout_tab, "patient-handout.pdf", documents.handout, "Patient handout"),
 ):
     with tab:
-        download, printing = st.columns([1, 1])
+        download, printing, _rest = st.columns([1.2, 1.2, 1.6])
         download.download_button(
             f"Download the {title.lower()}",
             data=data,

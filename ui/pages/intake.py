@@ -8,36 +8,15 @@ import streamlit as st
 
 from screening.answers import Problem
 from screening.model import GroupItem, Item
-from ui import actions, pages, services, state, widgets
-from ui.summary import crisis_banner, live_summary, status_badge
+from ui import actions, pages, state, widgets
+from ui.frame import screening_page
+from ui.summary import status_badge
 from ui.text import plain
 
-identifier = state.screening_id()
-if identifier is None:
-    st.title("Intake")
-    st.info("Open a screening from the list, or start a new one.")
-    st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
-    st.stop()
-
-loaded = services.load(identifier)
-if loaded is None:
-    st.title("Intake")
-    st.error("This screening does not exist, or its questionnaire cannot be loaded.")
-    st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
-    st.stop()
-
-current: str = identifier
+identifier, loaded = screening_page("Intake")
+current = identifier
 detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
-state.set_revision(identifier, detail.revision)
 locked = detail.locked
-
-with st.sidebar:
-    live_summary(definition, assessment)
-
-crisis_banner(assessment, services.settings())
-notice = state.take_notice()
-if notice:
-    st.info(notice)
 
 name = detail.patient_name
 st.title(plain(name) if name else "New screening")
@@ -133,7 +112,7 @@ for item in view.section.items:
 if not shown_any:
     st.caption("Nothing to ask in this section for this patient.")
 
-previous, following = st.columns(2)
+previous, _gap, following = st.columns([1, 3, 1.4])
 if index > 0:
     previous.button("Previous", on_click=_go, args=(index - 1,), icon=":material/arrow_back:", key="previous")
 if index < len(views) - 1:

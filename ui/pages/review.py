@@ -12,8 +12,9 @@ from screening.assessment import FlagResult
 from screening.model import WEIGHT_BASES, PerKgDose
 from screening.plans import BASIS_LABELS, sessions, weight_doses
 from screening.storage import User
-from ui import actions, pages, services, state, widgets
-from ui.summary import SEVERITY_TEXT, crisis_banner, live_summary, status_badge
+from ui import actions, pages, state, widgets
+from ui.frame import screening_page
+from ui.summary import SEVERITY_TEXT, status_badge
 from ui.text import plain
 
 DECISIONS = {
@@ -22,29 +23,14 @@ DECISIONS = {
     "defer": "Defer pending work-up",
 }
 
-identifier = state.screening_id()
-loaded = services.load(identifier) if identifier else None
-if identifier is None or loaded is None:
-    st.title("Review")
-    st.info("Open a screening from the list first.")
-    st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
-    st.stop()
-
+identifier, loaded = screening_page("Review")
 user = state.user()
 assert user is not None
-current: str = identifier
+current = identifier
 detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
-state.set_revision(identifier, detail.revision)
 stored_review: dict[str, Any] = dict(detail.review or {})
 locked = detail.locked
 can_edit = user.role == "psychiatrist" and not locked
-
-with st.sidebar:
-    live_summary(definition, assessment)
-crisis_banner(assessment, services.settings())
-notice = state.take_notice()
-if notice:
-    st.info(notice)
 
 st.title("Psychiatrist's review")
 patient = plain(detail.patient_name) or "Patient not named yet"

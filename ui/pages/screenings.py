@@ -52,7 +52,9 @@ for row in rows:
         mrn = f" · MRN {plain(row.mrn)}" if row.mrn else ""
         name_column.markdown(f"**{name}**{mrn}")
         label, color, _meaning = STATUS_TEXT[row.status]
-        status_col.badge(label + ("" if row.status_current else " (may be out of date)"), color=color)
+        status_col.badge(label, color=color)
+        if not row.status_current:
+            status_col.caption("may be out of date")
         signed_text = f"signed by {plain(row.signature.signer.name)}" if row.signature else "draft"
         updated = row.updated_at.astimezone()
         when_column.caption(
