@@ -70,7 +70,7 @@ def _print_button(data: bytes, label: str) -> None:
         f"""
         <button id="p" style="font-family: 'Source Sans Pro', sans-serif; font-size: 14px;
           padding: 6px 12px; cursor: pointer; background: #fff; color: rgb(49, 51, 63);
-          border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 8px; margin: 0;">&#128424; {label}</button>
+          border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 8px; margin: 0;">{label}</button>
         <script>
         document.getElementById("p").addEventListener("click", () => {{
           const bytes = Uint8Array.from(atob("{encoded}"), c => c.charCodeAt(0));
