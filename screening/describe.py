@@ -19,7 +19,7 @@ from screening.model import (
     ParamRef,
 )
 
-_OPERATOR_WORDS = {
+OPERATOR_WORDS = {
     "eq": "is",
     "ne": "is not",
     "in": "is one of",
@@ -56,7 +56,7 @@ def _compare(condition: Compare, definition: Definition) -> str:
     kind, ref = condition.target
     key, operand = condition.operator
     name = ref if kind == "field" else definition.title_of(ref)
-    return f"{name} {_OPERATOR_WORDS[key]} {_operand(operand, ref, definition)}"
+    return f"{name} {OPERATOR_WORDS[key]} {_operand(operand, ref, definition)}"
 
 
 def _operand(operand: Any, ref: str, definition: Definition) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from screening.assessment import Assessment, ItemState
 from screening.definition import Definition
-from screening.describe import describe
+from screening.describe import OPERATOR_WORDS, describe
 from screening.engine import Evaluator
 from screening.model import (
     AgeYears,
@@ -324,23 +324,8 @@ def describe_row_condition(definition: Definition, group: GroupItem, condition: 
         field = definition.group_field(group, condition.field)
         if field is not None:
             key, operand = condition.operator
-            return (
-                f"{field.name} {_OPERATOR_WORDS.get(key, key)} {_operand_words(definition, field, operand)}"
-            )
+            return f"{field.name} {OPERATOR_WORDS.get(key, key)} {_operand_words(definition, field, operand)}"
     return describe(condition, definition)
-
-
-_OPERATOR_WORDS = {
-    "eq": "is",
-    "ne": "is not",
-    "in": "is one of",
-    "not_in": "is none of",
-    "gt": "is above",
-    "gte": "is at least",
-    "lt": "is below",
-    "lte": "is at most",
-    "contains": "includes",
-}
 
 
 def _operand_words(definition: Definition, field: Item, operand: Any) -> str:
