@@ -129,39 +129,21 @@ def draw(
     disabled: bool = common.get("disabled", False)
     on_change = common.get("on_change")
     args: tuple[Any, ...] | None = common.get("args")
+    # The arguments every widget takes, for the widgets whose signatures are not overloaded.
+    shared: dict[str, Any] = {
+        "key": key,
+        "help": help_text,
+        "disabled": disabled,
+        "on_change": on_change,
+        "args": args,
+    }
     if isinstance(item, TextItem):
-        if item.multiline:
-            st.text_area(
-                label,
-                max_chars=item.max_length,
-                key=key,
-                help=help_text,
-                disabled=disabled,
-                on_change=on_change,
-                args=args,
-            )
-        else:
-            st.text_input(
-                label,
-                max_chars=item.max_length,
-                key=key,
-                help=help_text,
-                disabled=disabled,
-                on_change=on_change,
-                args=args,
-            )
+        widget = st.text_area if item.multiline else st.text_input
+        widget(label, max_chars=item.max_length, **shared)
     elif isinstance(item, DateItem):
         latest = assessed_on if item.not_after_assessment and assessed_on else dt.date(2100, 12, 31)
         st.date_input(
-            label,
-            min_value=item.earliest or _WIDE_DATE_MIN,
-            max_value=latest,
-            format="YYYY-MM-DD",
-            key=key,
-            help=help_text,
-            disabled=disabled,
-            on_change=on_change,
-            args=args,
+            label, min_value=item.earliest or _WIDE_DATE_MIN, max_value=latest, format="YYYY-MM-DD", **shared
         )
     elif isinstance(item, (IntegerItem, NumberItem)):
         # "Weeks", not "Weeks (weeks)": the unit is added only when the label does not say it.
