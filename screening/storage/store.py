@@ -180,6 +180,8 @@ class Store:
         search: str | None = None,
         status: ScreeningStatus | Collection[ScreeningStatus] | None = None,
         signed: bool | None = None,
+        assessed_from: date | None = None,
+        assessed_to: date | None = None,
         limit: int = 50,
     ) -> list[ScreeningSummary]:
         """Screenings, most recently updated first.
@@ -188,6 +190,8 @@ class Store:
             ignored ("fernandez" finds "Fernández").
         :param status: one status or several.
         :param signed: True for signed screenings only, False for drafts only.
+        :param assessed_from: screenings taken on or after this date.
+        :param assessed_to: screenings taken on or before this date.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
             raise InvalidRequest(f"limit must be between 1 and {MAX_LIST_LIMIT}.")
@@ -206,6 +210,12 @@ class Store:
         if signed is not None:
             column = ScreeningRow.signed_at
             query = query.where(column.is_not(None) if signed else column.is_(None))
+        if assessed_from is not None:
+            _check_date(assessed_from, "assessed_from")
+            query = query.where(ScreeningRow.assessed_on >= assessed_from)
+        if assessed_to is not None:
+            _check_date(assessed_to, "assessed_to")
+            query = query.where(ScreeningRow.assessed_on <= assessed_to)
         query = query.order_by(ScreeningRow.updated_at.desc(), ScreeningRow.id).limit(limit)
         with self._reading() as session:
             return [ScreeningSummary(**_summary_fields(row)) for row in session.scalars(query)]

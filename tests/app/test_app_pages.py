@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from app_support import (
+    ASSESSED_ON,
     COMPLETE_ANSWERS,
     COORDINATOR,
     INTAKE_PAGE,
@@ -163,3 +166,24 @@ def test_signing_in_after_a_refresh_resumes_the_page_in_the_url(app_env: AppEnv)
     assert at.title[0].value == plain(COMPLETE_ANSWERS["patient_name"])
     assert at.header[0].value == "Anxiety symptoms (GAD-7)"
     assert at.query_params == {"id": identifier, "section": "2"}
+
+
+def test_the_list_filters_by_screening_date(app_env: AppEnv) -> None:
+    with app_env.store() as store:
+        seed_screening(store)
+    at = open_app(COORDINATOR)
+    today = dt.date.today()
+
+    def opened() -> int:
+        return len([button for button in at.button if button.label == "Open"])
+
+    assert opened() == 1
+    taken = at.date_input(key="list-dates")
+    taken.set_value((dt.date(2000, 1, 1), dt.date(2100, 1, 1))).run()
+    assert_ok(at)
+    assert opened() == 1
+    at.date_input(key="list-dates").set_value((dt.date(2001, 1, 1), dt.date(2001, 1, 31))).run()
+    assert opened() == 0
+    assert "No screenings match." in [caption.value for caption in at.caption]
+    at.date_input(key="list-dates").set_value((today, today)).run()
+    assert opened() == (1 if today == ASSESSED_ON else 0)

@@ -385,6 +385,22 @@ def test_listing_filters_orders_and_limits(store: Store, clinic: dict[str, Scree
         store.list_screenings(status="bogus")  # type: ignore[arg-type]
 
 
+def test_listing_by_screening_date(store: Store, new_screening: NewScreening) -> None:
+    early = new_screening(assessed_on=date(2026, 11, 2), patient_name="Early")
+    middle = new_screening(assessed_on=date(2026, 11, 15), patient_name="Middle")
+    late = new_screening(assessed_on=date(2026, 11, 28), patient_name="Late")
+
+    def ids(**bounds: date) -> set[str]:
+        return {s.id for s in store.list_screenings(**bounds)}
+
+    assert ids(assessed_from=date(2026, 11, 15)) == {middle.id, late.id}
+    assert ids(assessed_to=date(2026, 11, 15)) == {early.id, middle.id}
+    assert ids(assessed_from=date(2026, 11, 3), assessed_to=date(2026, 11, 27)) == {middle.id}
+    assert ids(assessed_from=date(2026, 11, 29)) == set()
+    with pytest.raises(InvalidRequest, match="assessed_from must be a date"):
+        store.list_screenings(assessed_from="2026-11-01")  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------------- lifecycle and configuration
 
 
