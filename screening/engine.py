@@ -651,7 +651,8 @@ def _item_states(definition: Definition, evaluator: Evaluator) -> dict[str, Item
                 reason = f"section not shown: asked only when {describe(view.section.show_if, definition)}"
             elif item.show_if is not None:
                 reason = f"asked only when {describe(item.show_if, definition)}"
-        states[item_id] = ItemState(
+        # Built from values the engine has already checked: no second validation.
+        states[item_id] = ItemState.model_construct(
             id=item_id,
             shown=shown,
             value=evaluator.values.get(item_id) if shown else None,

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     StringConstraints,
     Tag,
     model_validator,
@@ -100,6 +101,10 @@ class Compare(Frozen):
     contains: Code | None = None
     band: str | None = None
 
+    # Worked out once at validation: the engine asks for them on every evaluation.
+    _target: tuple[str, str] = PrivateAttr()
+    _operator: tuple[str, Any] = PrivateAttr()
+
     @model_validator(mode="after")
     def _one_target_one_operator(self) -> Compare:
         targets = [name for name in TARGET_KEYS if getattr(self, name) is not None]
@@ -118,24 +123,19 @@ class Compare(Frozen):
             )
         if self.band is not None and self.score is None:
             raise ValueError("'band' compares the band label of a score: use it with 'score'")
+        self._target = (targets[0], getattr(self, targets[0]))
+        self._operator = (OPERATOR_FIELDS[operators[0]], getattr(self, operators[0]))
         return self
 
     @property
     def target(self) -> tuple[str, str]:
         """(kind, id) of what is compared: kind is item, score, derived or field."""
-        for name in TARGET_KEYS:
-            value = getattr(self, name)
-            if value is not None:
-                return name, value
-        raise AssertionError("validated to have one target")  # pragma: no cover
+        return self._target
 
     @property
     def operator(self) -> tuple[str, Any]:
         """(operator key as written in YAML, operand)."""
-        for name, key in OPERATOR_FIELDS.items():
-            if name in self.model_fields_set:
-                return key, getattr(self, name)
-        raise AssertionError("validated to have one operator")  # pragma: no cover
+        return self._operator
 
 
 TARGET_KEYS = ("item", "score", "derived", "field")
