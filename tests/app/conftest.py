@@ -1,4 +1,5 @@
-"""Fixtures of the AppTest suite: every test gets its own SQLite file, clinic file and fresh caches."""
+"""Fixtures of the AppTest suite: every test gets its own database (a SQLite file, and a PostgreSQL
+schema), clinic file and fresh caches."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from app_support import AppEnv
+from database_support import postgres_schema_url
 
 from ui import services
 
@@ -19,9 +21,15 @@ crisis_lines:
 """
 
 
-@pytest.fixture
-def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppEnv]:
-    database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app_env(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppEnv]:
+    """The app on each backend: a SQLite file (the default), or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
+    else:
+        database_url = postgres_schema_url(request.getfixturevalue("postgres_database"))
     clinic_file = tmp_path / "clinic.yaml"
     clinic_file.write_text(CLINIC_WITH_PHONE, encoding="utf-8")
     monkeypatch.setenv("SCREENING_DATABASE_URL", database_url)

@@ -8,23 +8,17 @@ reached the PostgreSQL half is skipped, unless the variable is set (CI), in whic
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 import pytest
+from database_support import postgres_schema_url
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock
 
 from screening.storage import ScreeningDetail, Store
-
-POSTGRES_URL_ENV = "SCREENING_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 @pytest.fixture
@@ -32,50 +26,12 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for the session; its URL, dropped afterwards."""
-    configured = os.environ.get(POSTGRES_URL_ENV)
-    admin_url = make_url(configured or DEFAULT_POSTGRES_URL)
-    admin = create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect():
-            pass
-    except OperationalError as error:
-        admin.dispose()
-        if configured:
-            pytest.fail(f"{POSTGRES_URL_ENV} is set but PostgreSQL cannot be reached: {error}")
-        pytest.skip(
-            f"PostgreSQL is not reachable at {DEFAULT_POSTGRES_URL} and {POSTGRES_URL_ENV} is not set"
-        )
-    name = f"screening_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        # durability of a throw-away database is not under test; waiting for fsync only slows it
-        connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     """An empty database of each backend: a SQLite file, or a PostgreSQL schema of its own."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
-    base = make_url(request.getfixturevalue("postgres_database"))
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(base, poolclass=NullPool)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine.dispose()
-    url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
+    return postgres_schema_url(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture
