@@ -124,18 +124,13 @@ def draw(
     (`key`, and optionally `help`, `disabled`, `on_change`, `args`).
 
     `compact` draws choices as drop-down lists, for the narrow columns of a repeating group."""
-    key: str = common["key"]
-    help_text: str | None = common.get("help")
-    disabled: bool = common.get("disabled", False)
-    on_change = common.get("on_change")
-    args: tuple[Any, ...] | None = common.get("args")
-    # The arguments every widget takes, for the widgets whose signatures are not overloaded.
+    # The arguments every widget takes.
     shared: dict[str, Any] = {
-        "key": key,
-        "help": help_text,
-        "disabled": disabled,
-        "on_change": on_change,
-        "args": args,
+        "key": common["key"],
+        "help": common.get("help"),
+        "disabled": common.get("disabled", False),
+        "on_change": common.get("on_change"),
+        "args": common.get("args"),
     }
     if isinstance(item, TextItem):
         widget = st.text_area if item.multiline else st.text_input
@@ -155,11 +150,7 @@ def draw(
             max_value=None if item.max is None else (int(item.max) if whole else float(item.max)),
             step=1 if whole else 0.1,
             format=None if whole else "%.1f",
-            key=key,
-            help=help_text,
-            disabled=disabled,
-            on_change=on_change,
-            args=args,
+            **shared,
         )
     elif isinstance(item, BooleanItem):
         words = {True: item.yes_label, False: item.no_label}
@@ -167,17 +158,7 @@ def draw(
         def word(value: bool) -> str:
             return words[value]
 
-        st.radio(
-            label,
-            [True, False],
-            format_func=word,
-            horizontal=True,
-            key=key,
-            help=help_text,
-            disabled=disabled,
-            on_change=on_change,
-            args=args,
-        )
+        st.radio(label, [True, False], format_func=word, horizontal=True, **shared)
     elif isinstance(item, (ChoiceItem, MultiChoiceItem)):
         labels = {option.code: option.label for option in definition.options(item)}
         codes = list(labels)
@@ -186,42 +167,11 @@ def draw(
             return labels.get(code, code)
 
         if isinstance(item, MultiChoiceItem):
-            st.pills(
-                label,
-                codes,
-                format_func=name,
-                selection_mode="multi",
-                default=None,
-                key=key,
-                help=help_text,
-                disabled=disabled,
-                on_change=on_change,
-                args=args,
-            )
+            st.pills(label, codes, format_func=name, selection_mode="multi", default=None, **shared)
         elif len(codes) <= 5 and not compact:
-            st.radio(
-                label,
-                codes,
-                format_func=name,
-                horizontal=len(codes) <= 4,
-                key=key,
-                help=help_text,
-                disabled=disabled,
-                on_change=on_change,
-                args=args,
-            )
+            st.radio(label, codes, format_func=name, horizontal=len(codes) <= 4, **shared)
         else:
-            st.selectbox(
-                label,
-                codes,
-                format_func=name,
-                placeholder="Choose…",
-                key=key,
-                help=help_text,
-                disabled=disabled,
-                on_change=on_change,
-                args=args,
-            )
+            st.selectbox(label, codes, format_func=name, placeholder="Choose…", **shared)
 
 
 def describe_value(definition: Definition, item: Item, value: JsonValue) -> str:
