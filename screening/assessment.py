@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from screening.answers import Problem
-from screening.model import SEVERITIES, Severity, Status, WeightBasis
+from screening.model import SEVERITIES, Severity
+from screening.vocabulary import Review, Status
 
 
 class Result(BaseModel):
@@ -68,19 +69,18 @@ class ItemState(Result):
     not_asked_reason: str | None = None
 
 
-class ReviewResult(Result):
-    """The psychiatrist's review as recorded, checked against what the assessment found."""
+class ReviewResult(Review):
+    """The psychiatrist's review as recorded, checked against what the assessment found.
 
-    clinician: str | None = None
-    protocol: str | None = None
-    weight_basis: WeightBasis | None = None
-    start_date: dt.date | None = None
-    decision: str | None = None
-    acknowledged: dict[str, str] = {}
-    signed_at: dt.datetime | None = None
-    unmatched_acknowledgements: list[str] = []
-    unacknowledged: list[str] = []
-    notices: list[str] = []
+    `acknowledged` keeps the notes that apply (to a fired flag or an unmet requirement);
+    `unmatched_acknowledgements` names the others. `unacknowledged` lists fired relative flags
+    without a note, `unacknowledged_requirements` unmet requirements without one.
+    """
+
+    unmatched_acknowledgements: list[str] = Field(default_factory=list)
+    unacknowledged: list[str] = Field(default_factory=list)
+    unacknowledged_requirements: list[str] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)
 
 
 class Assessment(Result):
@@ -148,6 +148,7 @@ class Assessment(Result):
                 "signed_at": review.signed_at.isoformat() if review.signed_at else None,
                 "unmatched_acknowledgements": review.unmatched_acknowledgements,
                 "unacknowledged": review.unacknowledged,
+                "unacknowledged_requirements": review.unacknowledged_requirements,
                 "notices": review.notices,
             }
         return result

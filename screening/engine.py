@@ -40,7 +40,6 @@ from screening.assessment import (
 from screening.definition import Definition, SectionView
 from screening.describe import describe
 from screening.model import (
-    WEIGHT_BASES,
     AdjustedBodyWeight,
     AgeYears,
     AllOf,
@@ -59,17 +58,15 @@ from screening.model import (
     ParamRef,
     Score,
     ScoreTerm,
-    Status,
     Test,
 )
+from screening.vocabulary import DECISIONS, REVIEW_FIELDS, WEIGHT_BASES, Status
 
 Truth = bool | None
 Cause = Literal["hidden", "optional", "unanswered", "uncomputable"]
 
 _KG_PER_INCH_DEVINE = 2.3
 _CM_PER_INCH = 2.54
-
-DECISIONS = ("proceed", "do_not_proceed", "defer")
 
 
 class _Row:
@@ -575,7 +572,7 @@ def assess(
     status = _status(flags, missing, requirements, undetermined)
     review_result = None
     if review is not None:
-        review_result, review_problems = _review(definition, review, flags, status)
+        review_result, review_problems = _review(definition, review, flags, requirements, status)
         problems.extend(review_problems)
         acknowledged = review_result.acknowledged
         flags = [
@@ -716,19 +713,15 @@ def term_range(definition: Definition, term: ScoreTerm) -> tuple[int | float, in
 
 # ------------------------------------------------------------------------------ the review
 
-_REVIEW_KEYS = (
-    "clinician",
-    "protocol",
-    "weight_basis",
-    "start_date",
-    "decision",
-    "acknowledged",
-    "signed_at",
-)
+_REVIEW_KEYS = (*REVIEW_FIELDS, "signed_at")
 
 
 def _review(
-    definition: Definition, raw: Any, flags: list[FlagResult], status: Status
+    definition: Definition,
+    raw: Any,
+    flags: list[FlagResult],
+    requirements: list[RequirementResult],
+    status: Status,
 ) -> tuple[ReviewResult, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
@@ -756,11 +749,16 @@ def _review(
 
     acknowledged_raw: dict[str, str] = fields.pop("acknowledged", {})
     fired = {flag.id: flag for flag in flags}
-    acknowledged = {flag_id: note for flag_id, note in acknowledged_raw.items() if flag_id in fired}
-    unmatched = [flag_id for flag_id in acknowledged_raw if flag_id not in fired]
+    unmet = [requirement.id for requirement in requirements if requirement.met is not True]
+    # A note may acknowledge a fired flag or an unmet requirement (the psychiatrist's reason to go
+    # on although, for example, the TRD criteria are not met).
+    acknowledgeable = {*fired, *unmet}
+    acknowledged = {key: note for key, note in acknowledged_raw.items() if key in acknowledgeable}
+    unmatched = [flag_id for flag_id in acknowledged_raw if flag_id not in acknowledgeable]
     unacknowledged = [
         flag.id for flag in flags if flag.severity == "relative" and flag.id not in acknowledged
     ]
+    unacknowledged_requirements = [key for key in unmet if key not in acknowledged]
 
     notices = [
         f"acknowledgement of '{flag_id}', which did not fire for these answers;"
@@ -778,6 +776,11 @@ def _review(
                 "decision 'proceed' needs a note for every relative flag; missing for "
                 + ", ".join(unacknowledged)
             )
+        if unacknowledged_requirements:
+            notices.append(
+                "decision 'proceed' needs a note for every unmet requirement; missing for "
+                + ", ".join(unacknowledged_requirements)
+            )
     if fields.get("signed_at") is not None and not fields.get("clinician"):
         notices.append("the review is signed but names no clinician")
     if fields.get("signed_at") is not None and decision is None:
@@ -788,6 +791,7 @@ def _review(
             acknowledged=acknowledged,
             unmatched_acknowledgements=unmatched,
             unacknowledged=unacknowledged,
+            unacknowledged_requirements=unacknowledged_requirements,
             notices=notices,
         ),
         problems,

@@ -26,6 +26,10 @@ from pydantic import (
     model_validator,
 )
 
+from screening.vocabulary import STATUSES, WEIGHT_BASES, Status, WeightBasis
+
+__all__ = ["STATUSES", "WEIGHT_BASES", "Status", "WeightBasis"]  # re-exported for older imports
+
 # ---------------------------------------------------------------------------------------------
 # Identifiers
 
@@ -47,12 +51,6 @@ SemVer = Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
 
 Severity = Literal["absolute", "relative", "caution", "info"]
 SEVERITIES: tuple[Severity, ...] = ("absolute", "relative", "caution", "info")
-
-Status = Literal["contraindicated", "needs_review", "candidate", "incomplete"]
-STATUSES: tuple[Status, ...] = ("contraindicated", "incomplete", "needs_review", "candidate")
-
-WeightBasis = Literal["actual", "ideal", "adjusted"]
-WEIGHT_BASES: tuple[WeightBasis, ...] = ("actual", "ideal", "adjusted")
 
 
 class Frozen(BaseModel):

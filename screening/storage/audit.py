@@ -162,6 +162,8 @@ class ReplayedState:
     definition_sha256: str | None
     signer: dict[str, JsonValue] | None
     signed_at: str | None
+    lifecycle: str = "draft"
+    discarded: bool = False
 
 
 def _changes(payload: Mapping[str, JsonValue]) -> Iterator[tuple[str, JsonValue]]:
@@ -192,6 +194,7 @@ def replay(checked: Iterable[tuple[StoredEvent, dict[str, JsonValue]]]) -> Repla
             if kind == "signed":
                 state.signer = stored.actor
                 state.signed_at = timestamp(stored.at)
+                state.lifecycle = "signed"
         elif kind == "amended":
             for item_id, new in _changes(payload):
                 state.answers[item_id] = new
@@ -201,6 +204,11 @@ def replay(checked: Iterable[tuple[StoredEvent, dict[str, JsonValue]]]) -> Repla
             assessed_on = payload.get("assessed_on")
             if isinstance(assessed_on, dict):
                 state.assessed_on = _text(assessed_on.get("new"))
+            lifecycle = payload.get("lifecycle")
+            if isinstance(lifecycle, dict) and isinstance(lifecycle.get("new"), str):
+                state.lifecycle = str(lifecycle["new"])
+        elif kind == "discarded":
+            state.discarded = True
     return state
 
 

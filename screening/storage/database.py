@@ -9,16 +9,21 @@ so two writers queue instead of failing half-way).
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import URL, make_url
 
 from screening.storage.errors import InvalidRequest, SchemaVersionError
 from screening.storage.schema import APPEND_ONLY_TRIGGERS, SCHEMA_VERSION, Base, SchemaVersionRow
+
+logger = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "SCREENING_DATABASE_URL"
 """Environment variable holding any SQLAlchemy URL; unset means SQLite at `default_database_path()`."""
@@ -91,15 +96,64 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 
 
 def prepare_schema(engine: Engine, now: datetime) -> None:
-    """Create missing tables and the schema-version row; refuse a database of another version."""
+    """Create missing tables and the schema-version row, upgrade a database of an older version
+    (in one transaction, so an upgrade happens whole or not at all), and refuse a newer one."""
     with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_INIT_LOCK})
+        inspector = inspect(connection)
+        existing = inspector.has_table("screenings")
+        found = (
+            connection.execute(select(SchemaVersionRow.version)).scalar_one_or_none()
+            if inspector.has_table("schema_version")
+            else None
+        )
+        if found is not None and found > SCHEMA_VERSION:
+            raise SchemaVersionError(found, SCHEMA_VERSION)
+        if found is not None and found < SCHEMA_VERSION and existing:
+            for version in range(found, SCHEMA_VERSION):
+                MIGRATIONS[version](connection)
+            connection.execute(
+                update(SchemaVersionRow)
+                .where(SchemaVersionRow.id == 1)
+                .values(version=SCHEMA_VERSION, applied_at=now)
+            )
+            logger.info("Upgraded the database schema from version %d to %d", found, SCHEMA_VERSION)
         Base.metadata.create_all(connection)
         for statement in APPEND_ONLY_TRIGGERS.get(engine.dialect.name, ()):
             connection.exec_driver_sql(statement)
-        found = connection.execute(select(SchemaVersionRow.version)).scalar_one_or_none()
         if found is None:
             connection.execute(insert(SchemaVersionRow).values(id=1, version=SCHEMA_VERSION, applied_at=now))
-        elif found != SCHEMA_VERSION:
-            raise SchemaVersionError(found, SCHEMA_VERSION)
+
+
+def _upgrade_1_to_2(connection: Connection) -> None:
+    """Version 2 adds the lifecycle, the decision for the list, reopening and discarding.
+
+    Screenings signed under version 1 become `signed`, the others `draft`; the decision is copied
+    from each stored review. Nothing is removed, and the audit trail is not touched: version 1
+    events replay to exactly these values.
+    """
+    for statement in (
+        "ALTER TABLE screenings ADD COLUMN lifecycle VARCHAR(10) DEFAULT 'draft' NOT NULL",
+        "ALTER TABLE screenings ADD COLUMN decision VARCHAR(20)",
+        "ALTER TABLE screenings ADD COLUMN reopened_json TEXT",
+        "ALTER TABLE screenings ADD COLUMN discarded_at "
+        + ("TIMESTAMP WITH TIME ZONE" if connection.dialect.name == "postgresql" else "DATETIME"),
+    ):
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql("UPDATE screenings SET lifecycle = 'signed' WHERE signed_at IS NOT NULL")
+    reviews = connection.execute(text("SELECT screening_id, review_json FROM reviews")).all()
+    for screening_id, review_json in reviews:
+        try:
+            decision = json.loads(review_json).get("decision")
+        except (ValueError, AttributeError):  # an unreadable review: verify_audit reports it
+            decision = None
+        if isinstance(decision, str):
+            connection.execute(
+                text("UPDATE screenings SET decision = :decision WHERE id = :id"),
+                {"decision": decision, "id": screening_id},
+            )
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}
+"""Schema version -> the step that upgrades a database of that version to the next one."""

@@ -24,6 +24,25 @@ class StorageError(Exception):
     """Base class of every error this package raises on purpose."""
 
 
+class Refused(StorageError):
+    """The request is not allowed: the user's role, a lock, a lifecycle rule, or a call that is
+    wrong in itself. `rule` is a stable code naming what refused it; the message is plain words
+    without patient data. Nothing was saved."""
+
+    rule: str = "refused"
+
+    def __init__(self, message: str, *, rule: str | None = None, screening_id: str | None = None) -> None:
+        self.screening_id = screening_id
+        if rule is not None:
+            self.rule = rule
+        super().__init__(message)
+
+
+class Conflict(StorageError):
+    """Somebody else changed what this request would change since the revision its writer saw.
+    Nothing was saved; see `ConflictError` for what changed."""
+
+
 class NotFound(StorageError, LookupError):
     """No screening has this id."""
 
@@ -32,14 +51,22 @@ class NotFound(StorageError, LookupError):
         super().__init__(f"No screening with id {screening_id!r}.")
 
 
-class InvalidRequest(StorageError, ValueError):
+class InvalidRequest(Refused, ValueError):
     """The call itself is wrong: a value of an unsupported type, an unknown review key, a revision
     that was never issued, an empty amendment reason. `item_id` names the item when there is one."""
 
-    def __init__(self, message: str, *, screening_id: str | None = None, item_id: str | None = None) -> None:
-        self.screening_id = screening_id
+    rule = "invalid_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        screening_id: str | None = None,
+        item_id: str | None = None,
+        rule: str | None = None,
+    ) -> None:
         self.item_id = item_id
-        super().__init__(message)
+        super().__init__(message, rule=rule, screening_id=screening_id)
 
 
 class SchemaVersionError(StorageError):
@@ -54,7 +81,7 @@ class SchemaVersionError(StorageError):
         )
 
 
-class ConflictError(StorageError):
+class ConflictError(Conflict):
     """Somebody else changed what this write would overwrite since the revision the writer saw.
 
     Nothing was saved. `current_value` is the value stored now (None when cleared or never set; the
@@ -97,47 +124,40 @@ class ConflictError(StorageError):
         super().__init__(message)
 
 
-class LockedError(StorageError):
+class LockedError(Refused):
     """The screening is signed: ordinary saves are refused; use an amendment with a reason."""
 
+    rule = "locked"
+
     def __init__(self, screening_id: str, *, signed_by: str, signed_at: datetime) -> None:
-        self.screening_id = screening_id
         self.signed_by = signed_by
         self.signed_at = signed_at
         super().__init__(
             f"Screening {screening_id} was signed by {signed_by} at {_when(signed_at)} and is locked; "
-            "record a change as an amendment with a reason."
+            "record a change as an amendment with a reason.",
+            screening_id=screening_id,
         )
 
 
-class PermissionDenied(StorageError):
+class PermissionDenied(Refused):
     """The user's role does not allow this action."""
+
+    rule = "role"
 
     def __init__(self, *, action: str, user_id: str, role: str, screening_id: str | None = None) -> None:
         self.action = action
         self.user_id = user_id
         self.role = role
-        self.screening_id = screening_id
         where = f" on screening {screening_id}" if screening_id else ""
-        super().__init__(f"User {user_id!r} with role {role!r} may not {action}{where}; a psychiatrist must.")
+        super().__init__(
+            f"User {user_id!r} with role {role!r} may not {action}{where}; a psychiatrist must.",
+            screening_id=screening_id,
+        )
 
 
-SigningRefusal = Literal["no_review", "no_decision", "proceed_contraindicated"]
+class SigningRefused(Refused):
+    """A lifecycle rule refuses to sign the screening as it stands, or to record an amendment.
+    `rule` names the rule (for example `proceed_contraindicated`); the message says it in words."""
 
-
-class SigningRefused(StorageError):
-    """The review cannot be signed as it stands, or an amendment would leave a signed screening in
-    that state; `reason` is a stable code."""
-
-    def __init__(self, screening_id: str, reason: SigningRefusal, *, amending: bool = False) -> None:
-        self.screening_id = screening_id
-        self.reason: SigningRefusal = reason
-        explanations = {
-            "no_review": "there is no review to sign",
-            "no_decision": "the review has no decision",
-            "proceed_contraindicated": (
-                "the decision is 'proceed' while the screening status is 'contraindicated'"
-            ),
-        }
-        verb = "amended" if amending else "signed"
-        super().__init__(f"Screening {screening_id} cannot be {verb}: {explanations[reason]}.")
+    def __init__(self, screening_id: str, rule: str, message: str) -> None:
+        super().__init__(message, rule=rule, screening_id=screening_id)

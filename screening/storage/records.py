@@ -11,17 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, TypeAlias, get_args
 
+from screening.vocabulary import DECISIONS, LIFECYCLES, ROLES, Decision, Lifecycle, Role, Status
+
+# re-exported for users of storage
+__all__ = ["DECISIONS", "LIFECYCLES", "ROLES", "Decision", "Lifecycle", "Role"]
+
 JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
 """A JSON value as stored and returned: answers, review fields, audit payloads."""
 
 JsonInput: TypeAlias = str | int | float | bool | Sequence["JsonInput"] | Mapping[str, "JsonInput"] | None
 """What a caller may pass where a JSON value is stored (tuples and other mappings are copied)."""
 
-Role = Literal["coordinator", "psychiatrist"]
-ROLES: tuple[Role, ...] = get_args(Role)
-
-ScreeningStatus = Literal["contraindicated", "needs_review", "candidate", "incomplete"]
-SCREENING_STATUSES: tuple[ScreeningStatus, ...] = get_args(ScreeningStatus)
+ScreeningStatus: TypeAlias = Status
+SCREENING_STATUSES: tuple[ScreeningStatus, ...] = get_args(Status)
 
 EventKind = Literal[
     "screening_created",
@@ -31,6 +33,7 @@ EventKind = Literal[
     "review_saved",
     "signed",
     "amended",
+    "discarded",
     "document_generated",
 ]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
@@ -83,6 +86,19 @@ class Signature:
     signed_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Reopening:
+    """Why a signed screening was reopened: the amendment that did it and what its signed decision
+    no longer covers. `because` and `changes` are sentences in words for the screen and the
+    documents (they name items and values: patient data, never for logs)."""
+
+    at: datetime
+    by: str
+    reason: str = field(repr=False)
+    because: tuple[str, ...] = field(repr=False)
+    changes: tuple[str, ...] = field(repr=False)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScreeningSummary:
     """One row of the screening list.
@@ -90,8 +106,9 @@ class ScreeningSummary:
     Patient data (name, MRN, answers, review, event payloads) is left out of the `repr` of every
     record, so a record that ends up in a log or a traceback does not carry it there.
 
-    `status` is the last status the app computed and handed in; `status_current` is False when
-    answers changed after it was computed (the list page can say "status may be out of date").
+    `status` is computed by the screening's judge (the workflow) inside every write's transaction;
+    `status_current` is False only for a screening whose status predates a change (a database
+    written by an older version).
     `revision` counts the events of the screening's audit trail; every write takes the revision
     its writer last saw.
     """
@@ -109,11 +126,16 @@ class ScreeningSummary:
     created_by_name: str
     updated_at: datetime
     signature: Signature | None
+    lifecycle: Lifecycle = "draft"
+    decision: Decision | None = None
+    reopened: Reopening | None = None
+    discarded: bool = False
 
     @property
     def locked(self) -> bool:
-        """Signed screenings are locked: changes go through amendments."""
-        return self.signature is not None
+        """Signed screenings are locked: changes go through amendments. A reopened screening is
+        edited like a draft until it is signed again; `signature` keeps its last signature."""
+        return self.lifecycle == "signed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,10 +25,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from screening.storage.records import SCREENING_STATUSES
+from screening.storage.records import LIFECYCLES, SCREENING_STATUSES
 
-SCHEMA_VERSION = 1
-"""Bump with every change to the tables, together with a migration step in `engine.py`."""
+SCHEMA_VERSION = 2
+"""Bump with every change to the tables, together with a migration step in `database.py`
+(`MIGRATIONS`) and a test that upgrades a database of the previous version."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -80,12 +81,14 @@ class DefinitionRow(Base):
 
 
 _STATUS_LIST = ", ".join(f"'{status}'" for status in SCREENING_STATUSES)
+_LIFECYCLE_LIST = ", ".join(f"'{lifecycle}'" for lifecycle in LIFECYCLES)
 
 
 class ScreeningRow(Base):
     __tablename__ = "screenings"
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_LIST})", name="ck_screenings_status"),
+        CheckConstraint(f"lifecycle IN ({_LIFECYCLE_LIST})", name="ck_screenings_lifecycle"),
         Index("ix_screenings_updated_at", "updated_at"),
     )
 
@@ -118,6 +121,12 @@ class ScreeningRow(Base):
     signed_by_name: Mapped[str | None] = mapped_column(String(200))
     signed_by_credentials: Mapped[str | None] = mapped_column(String(200))
     signed_by_authenticated: Mapped[bool | None] = mapped_column(Boolean)
+    # schema version 2: the lifecycle (draft, signed, reopened), the review's decision for the list,
+    # why the screening was last reopened (JSON: {at, by, reason, because, changes}), discarding
+    lifecycle: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
+    decision: Mapped[str | None] = mapped_column(String(20))
+    reopened_json: Mapped[str | None] = mapped_column(Text)
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AnswerRow(Base):

@@ -28,7 +28,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, cast
@@ -58,14 +58,19 @@ from screening.storage.errors import (
     PermissionDenied,
     SigningRefused,
 )
+from screening.storage.judge import AmendmentVerdict, Judge, State
 from screening.storage.records import (
+    DECISIONS,
     AuditEvent,
     AuditProblem,
     AuditReport,
+    Decision,
     EventKind,
     JsonInput,
     JsonValue,
+    Lifecycle,
     QuestionnairePin,
+    Reopening,
     Role,
     ScreeningDetail,
     ScreeningStatus,
@@ -84,9 +89,13 @@ from screening.storage.schema import (
 from screening.storage.values import (
     answer_json,
     canonical_json,
+    check_decision,
     check_item_id,
+    check_lifecycle,
     check_status,
+    merge_review,
     normalise_review,
+    normalise_review_fields,
     search_key,
     to_json,
 )
@@ -110,11 +119,15 @@ class Store:
 
     :param url: any SQLAlchemy URL; None means $SCREENING_DATABASE_URL, else SQLite at
         `data/screenings.db` under the repository root. Tables are created on first use.
+    :param judge: the lifecycle rules (status, signing, amending); the workflow passes its own.
     :param clock: returns the current time (timezone-aware); tests pass a fixed clock.
     """
 
-    def __init__(self, url: str | URL | None = None, *, clock: Clock = utc_now, echo: bool = False) -> None:
+    def __init__(
+        self, url: str | URL | None = None, *, judge: Judge, clock: Clock = utc_now, echo: bool = False
+    ) -> None:
         self._url = database_url(url)
+        self._judge = judge
         self._clock = clock
         self._engine = create_storage_engine(self._url, echo=echo)
         try:
@@ -180,6 +193,8 @@ class Store:
         search: str | None = None,
         status: ScreeningStatus | Collection[ScreeningStatus] | None = None,
         signed: bool | None = None,
+        lifecycle: Lifecycle | Collection[Lifecycle] | None = None,
+        decision: Decision | Collection[Decision] | None = None,
         assessed_from: date | None = None,
         assessed_to: date | None = None,
         limit: int = 50,
@@ -189,13 +204,17 @@ class Store:
         :param search: part of the patient's name or MRN; case, accents and repeated spaces are
             ignored ("fernandez" finds "Fernández").
         :param status: one status or several.
-        :param signed: True for signed screenings only, False for drafts only.
+        :param signed: True for signed screenings only, False for the others (drafts, reopened).
+        :param lifecycle: one lifecycle state or several ("reopened" finds those needing re-signing).
+        :param decision: one recorded decision or several.
+
+        Discarded drafts are never listed.
         :param assessed_from: screenings taken on or after this date.
         :param assessed_to: screenings taken on or before this date.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST_LIMIT:
             raise InvalidRequest(f"limit must be between 1 and {MAX_LIST_LIMIT}.")
-        query = select(ScreeningRow)
+        query = select(ScreeningRow).where(ScreeningRow.discarded_at.is_(None))
         key = search_key(search) if search else ""
         if key:
             query = query.where(
@@ -208,8 +227,14 @@ class Store:
             wanted = [status] if isinstance(status, str) else list(status)
             query = query.where(ScreeningRow.status.in_([check_status(s) for s in wanted]))
         if signed is not None:
-            column = ScreeningRow.signed_at
-            query = query.where(column.is_not(None) if signed else column.is_(None))
+            column = ScreeningRow.lifecycle
+            query = query.where(column == "signed" if signed else column != "signed")
+        if lifecycle is not None:
+            states = [lifecycle] if isinstance(lifecycle, str) else list(lifecycle)
+            query = query.where(ScreeningRow.lifecycle.in_([check_lifecycle(state) for state in states]))
+        if decision is not None:
+            decisions = [decision] if isinstance(decision, str) else list(decision)
+            query = query.where(ScreeningRow.decision.in_([check_decision(d) for d in decisions]))
         if assessed_from is not None:
             _check_date(assessed_from, "assessed_from")
             query = query.where(ScreeningRow.assessed_on >= assessed_from)
@@ -230,20 +255,17 @@ class Store:
         definition_files: Mapping[str, str],
         assessed_on: date,
         answers: Mapping[str, JsonInput] | None = None,
-        status: ScreeningStatus = "incomplete",
     ) -> ScreeningDetail:
-        """Open a new screening pinned to `questionnaire`, keeping a copy of its files.
+        """Open a new draft screening pinned to `questionnaire`, keeping a copy of its files.
 
         :param definition_files: file name -> YAML text of the questionnaire and every file it
             includes, in the order the engine hashed them.
         :param answers: initial answers, each recorded as its own event.
-        :param status: the status the app computed for the initial answers.
         """
         pin = _check_pin(questionnaire)
         files_json = _files_json(definition_files)
         _check_date(assessed_on, "assessed_on")
         initial = {check_item_id(item): answer_json(item, value) for item, value in (answers or {}).items()}
-        status = check_status(status)
         screening_id = str(uuid.uuid4())
         now = self._now()
         with self._writing() as session:
@@ -259,11 +281,12 @@ class Store:
                 created_by_id=user.id,
                 created_by_name=user.name,
                 updated_at=now,
-                status=status,
+                status="incomplete",
                 status_revision=0,
                 revision=0,
                 content_revision=0,
                 audit_head=GENESIS_HASH,
+                lifecycle="draft",
             )
             session.add(row)
             session.flush()
@@ -271,7 +294,6 @@ class Store:
                 "questionnaire": {"id": pin.id, "version": pin.version, "sha256": pin.sha256},
                 "definition_sha256": definition_digest(files_json),
                 "assessed_on": assessed_on.isoformat(),
-                "status": status,
             }
             self._append(session, row, "screening_created", created, user=user, now=now)
             for item_id, value in initial.items():
@@ -279,152 +301,136 @@ class Store:
                 if change.changed:
                     seq = self._append(session, row, change.kind, change.payload(), user=user, now=now)
                     change.apply(session, row, seq)
-            row.status_revision = row.content_revision
+            self._judge_status(session, row)
         logger.info("Created screening %s (questionnaire %s %s)", screening_id, pin.id, pin.version)
         return self.get_screening(screening_id)
 
     # ------------------------------------------------------------------ ordinary saves
 
     def set_answer(
-        self,
-        screening_id: str,
-        item_id: str,
-        value: JsonInput,
-        *,
-        user: User,
-        base_revision: int,
-        status: ScreeningStatus | None = None,
+        self, screening_id: str, item_id: str, value: JsonInput, *, user: User, base_revision: int
     ) -> WriteResult:
-        """Save one answer in its own transaction; None clears it.
+        """Save one answer in its own transaction; None clears it. See `set_answers`."""
+        return self.set_answers(screening_id, {item_id: value}, user=user, base_revision=base_revision)
 
-        :param status: the status the app computed with this answer; kept for the list page when
-            nobody else changed the screening since `base_revision` (else it is marked stale).
-        :raises ConflictError: somebody else changed this answer since `base_revision`.
+    def set_answers(
+        self, screening_id: str, answers: Mapping[str, JsonInput], *, user: User, base_revision: int
+    ) -> WriteResult:
+        """Save one or many answers in one transaction (one event each); None clears an answer.
+
+        :raises ConflictError: somebody else changed one of these answers since `base_revision`;
+            nothing is saved.
         :raises LockedError: the screening is signed.
         """
-        check_item_id(item_id)
-        new = answer_json(item_id, value)
+        if not isinstance(answers, Mapping) or not answers:
+            raise InvalidRequest("Give at least one answer to save.", screening_id=screening_id)
+        new = {check_item_id(item): answer_json(item, value) for item, value in answers.items()}
         return self._save(
             screening_id,
-            lambda session, row: _answer_change(session, row, item_id, new),
+            lambda session, row: [_answer_change(session, row, item, value) for item, value in new.items()],
             user=user,
             base_revision=base_revision,
-            status=status,
         )
 
     def set_assessed_on(
-        self,
-        screening_id: str,
-        assessed_on: date,
-        *,
-        user: User,
-        base_revision: int,
-        status: ScreeningStatus | None = None,
+        self, screening_id: str, assessed_on: date, *, user: User, base_revision: int
     ) -> WriteResult:
         """Change the date the screening is taken (ages are computed at this date)."""
         _check_date(assessed_on, "assessed_on")
         return self._save(
             screening_id,
-            lambda _session, row: _assessed_on_change(row, assessed_on),
+            lambda _session, row: [_assessed_on_change(row, assessed_on)],
             user=user,
             base_revision=base_revision,
-            status=status,
         )
 
     def save_review(
-        self,
-        screening_id: str,
-        review: Mapping[str, JsonInput],
-        *,
-        user: User,
-        base_revision: int,
-        status: ScreeningStatus | None = None,
+        self, screening_id: str, review: Mapping[str, JsonInput], *, user: User, base_revision: int
     ) -> WriteResult:
         """Replace the psychiatrist's review (SPEC 4.1 keys except `signed_at`; None values unset).
 
+        :raises PermissionDenied: the user is not a psychiatrist.
         :raises ConflictError: somebody else changed the review since `base_revision`.
         """
+        _require_psychiatrist(user, "record a review", screening_id)
         new = normalise_review(review)
         return self._save(
             screening_id,
-            lambda session, row: _review_change(session, row, new),
+            lambda session, row: [_review_change(session, row, new)],
             user=user,
             base_revision=base_revision,
-            status=status,
         )
 
-    def update_status(self, screening_id: str, status: ScreeningStatus, *, computed_at_revision: int) -> bool:
-        """Keep the status the app computed from the screening as of `computed_at_revision`.
+    def update_review(
+        self, screening_id: str, fields: Mapping[str, JsonInput], *, user: User, base_revision: int
+    ) -> WriteResult:
+        """Change some review fields and keep the others (None unsets a field). `acknowledged`,
+        when given, replaces all the notes.
 
-        Not an edit: no event, no new revision, allowed on signed screenings. Returns False (and
-        keeps the old status) when answers changed after that revision.
+        :raises PermissionDenied: the user is not a psychiatrist.
+        :raises ConflictError: somebody else changed the review since `base_revision`.
         """
-        status = check_status(status)
-        with self._writing() as session:
-            row = self._lock(session, screening_id)
-            _check_base(row, computed_at_revision)
-            if row.content_revision > computed_at_revision:
-                return False
-            row.status = status
-            row.status_revision = row.content_revision
-            return True
+        _require_psychiatrist(user, "record a review", screening_id)
+        changes = normalise_review_fields(fields)
+
+        def change_of(session: Session, row: ScreeningRow) -> list[_Change]:
+            current = _current_review(session, row)
+            return [_review_change(session, row, merge_review(current, changes))]
+
+        return self._save(screening_id, change_of, user=user, base_revision=base_revision)
 
     def _save(
         self,
         screening_id: str,
-        change_of: Callable[[Session, ScreeningRow], _Change],
+        changes_of: Callable[[Session, ScreeningRow], list[_Change]],
         *,
         user: User,
         base_revision: int,
-        status: ScreeningStatus | None,
     ) -> WriteResult:
-        """One ordinary save: lock, refuse if signed, check for a conflict, record, apply."""
-        wanted_status = None if status is None else check_status(status)
+        """One ordinary save: lock, refuse if signed, check for conflicts, record, apply, judge."""
         with self._writing() as session:
             row = self._lock_for_edit(session, screening_id, base_revision)
             others = row.content_revision > base_revision
-            change = change_of(session, row)
-            if change.changed:
-                if change.conflicts_with(base_revision):
-                    raise self._conflict(session, row, [change], base_revision)
-                seq = self._append(session, row, change.kind, change.payload(), user=user, now=self._now())
+            changes = [change for change in changes_of(session, row) if change.changed]
+            conflicting = [change for change in changes if change.conflicts_with(base_revision)]
+            if conflicting:
+                raise self._conflict(session, row, conflicting, base_revision)
+            now = self._now()
+            for change in changes:
+                seq = self._append(session, row, change.kind, change.payload(), user=user, now=now)
                 change.apply(session, row, seq)
-            _keep_status(row, wanted_status, others)
-            return _result(row, base_revision, changed=change.changed, others_changed=others)
+            if changes:
+                self._judge_status(session, row)
+            return _result(row, base_revision, changed=bool(changes), others_changed=others)
 
     # ------------------------------------------------------------------ signing and amending
 
-    def sign(
-        self, screening_id: str, *, user: User, base_revision: int, status: ScreeningStatus
-    ) -> WriteResult:
-        """Sign the review and lock the screening.
+    def sign(self, screening_id: str, *, user: User, base_revision: int) -> WriteResult:
+        """Sign the review and lock the screening (a draft, or a reopened screening again).
 
-        :param status: the status the app computed at `base_revision`; recorded with the signature.
         :raises PermissionDenied: the user is not a psychiatrist.
         :raises ConflictError: anything changed since `base_revision` (one signs what one saw).
-        :raises SigningRefused: no review, no decision, or 'proceed' on a contraindicated screening.
+        :raises SigningRefused: a lifecycle rule of the judge refuses it (no decision, 'proceed'
+            on a contraindicated or incomplete screening, a note missing).
         :raises LockedError: already signed.
         """
-        status = check_status(status)
-        if user.role != "psychiatrist":
-            raise PermissionDenied(action="sign", user_id=user.id, role=user.role, screening_id=screening_id)
+        _require_psychiatrist(user, "sign", screening_id)
         with self._writing() as session:
             row = self._lock_for_edit(session, screening_id, base_revision)
             if row.content_revision > base_revision:
                 changed = _changed_since(session, row, base_revision)
                 raise self._conflict(session, row, changed, base_revision)
-            stored = session.get(ReviewRow, screening_id)
-            if stored is None:
-                raise SigningRefused(screening_id, "no_review")
-            review = _object(stored.review_json)
-            decision = review.get("decision")
-            if decision is None:
-                raise SigningRefused(screening_id, "no_decision")
-            if decision == "proceed" and status == "contraindicated":
-                raise SigningRefused(screening_id, "proceed_contraindicated")
+            state = self._state(session, row)
+            refusal = self._judge.signing_refusal(state)
+            if refusal is not None:
+                raise SigningRefused(screening_id, *refusal)
+            review = dict(state.review)
             now = self._now()
+            status = self._judge.status(state)
             signing = _review_change(session, row, {**review, "signed_at": now.isoformat(timespec="seconds")})
-            payload = {**signing.payload(), "status": status, "decision": decision}
+            payload = {**signing.payload(), "status": status, "decision": review.get("decision")}
+            if row.lifecycle == "reopened":
+                payload["lifecycle"] = {"old": "reopened", "new": "signed"}
             seq = self._append(session, row, "signed", payload, user=user, now=now)
             signing.apply(session, row, seq)
             row.signed_at = now
@@ -432,6 +438,8 @@ class Store:
             row.signed_by_name = user.name
             row.signed_by_credentials = user.credentials
             row.signed_by_authenticated = user.authenticated
+            row.lifecycle = "signed"
+            row.reopened_json = None
             row.status = status
             row.status_revision = seq
             result = _result(row, base_revision, changed=True, others_changed=False)
@@ -445,73 +453,107 @@ class Store:
         user: User,
         base_revision: int,
         reason: str,
-        status: ScreeningStatus,
         answers: Mapping[str, JsonInput] | None = None,
         review: Mapping[str, JsonInput] | None = None,
         assessed_on: date | None = None,
     ) -> WriteResult:
         """Change a signed screening, recorded as one `amended` event with the reason.
 
-        The screening stays signed and locked. Answers map item id -> new value (None clears).
-        `review` replaces the review (only a psychiatrist may); its `signed_at` is kept from the
-        signature whatever the caller passes.
+        Answers map item id -> new value (None clears). `review` changes the review fields it
+        names and keeps the others (only a psychiatrist may). The judge decides what the amendment
+        does: it stays signed, it reopens the screening (the signed decision no longer stands;
+        the review loses its `signed_at`), or it is refused.
 
-        :param status: the status the app computed with the amendment applied.
         :raises InvalidRequest: not signed, empty reason, or the amendment changes nothing.
+        :raises PermissionDenied: a review change by somebody who is not a psychiatrist.
         :raises ConflictError: somebody else changed one of these targets since `base_revision`.
-        :raises SigningRefused: the amended review says 'proceed' while `status` is contraindicated.
+        :raises SigningRefused: the judge refuses the amendment.
         """
-        reason = reason.strip() if isinstance(reason, str) else ""
-        if not reason:
-            raise InvalidRequest("An amendment needs a reason.", screening_id=screening_id)
-        status = check_status(status)
-        new_answers = {check_item_id(item): answer_json(item, v) for item, v in (answers or {}).items()}
-        new_review = None
-        if review is not None:
-            if user.role != "psychiatrist":
-                raise PermissionDenied(
-                    action="amend a signed review", user_id=user.id, role=user.role, screening_id=screening_id
-                )
-            new_review = normalise_review({k: v for k, v in review.items() if k != "signed_at"})
-        if assessed_on is not None:
-            _check_date(assessed_on, "assessed_on")
+        reason, new_answers, review_fields = _amendment_request(
+            screening_id, user, reason=reason, answers=answers, review=review, assessed_on=assessed_on
+        )
         with self._writing() as session:
-            row = self._lock(session, screening_id)
-            if row.signed_at is None:
+            row = self._lock_live(session, screening_id)
+            if row.lifecycle != "signed":
                 raise InvalidRequest(
                     f"Screening {screening_id} is not signed: save changes normally, not as an amendment.",
                     screening_id=screening_id,
+                    rule="not_signed",
                 )
             _check_base(row, base_revision)
-            current_review = _current_review(session, row)
+            before = self._state(session, row)
+            current_review = dict(before.review)
             candidates = [_answer_change(session, row, item, new) for item, new in new_answers.items()]
-            if new_review is not None:
-                kept = {"signed_at": current_review["signed_at"]} if "signed_at" in current_review else {}
-                candidates.append(_review_change(session, row, {**new_review, **kept}))
+            if review_fields is not None:
+                candidates.append(_review_change(session, row, merge_review(current_review, review_fields)))
             if assessed_on is not None:
                 candidates.append(_assessed_on_change(row, assessed_on))
             changes = [change for change in candidates if change.changed]
             if not changes:
                 raise InvalidRequest(
-                    f"The amendment of screening {screening_id} changes nothing.", screening_id=screening_id
+                    f"The amendment of screening {screening_id} changes nothing.",
+                    screening_id=screening_id,
+                    rule="no_change",
                 )
             conflicting = [change for change in changes if change.conflicts_with(base_revision)]
             if conflicting:
                 raise self._conflict(session, row, conflicting, base_revision)
-            review_after = next(
-                (change.new for change in changes if change.field == "review"), current_review
-            )
-            proceeds = isinstance(review_after, dict) and review_after.get("decision") == "proceed"
-            if proceeds and status == "contraindicated":
-                raise SigningRefused(screening_id, "proceed_contraindicated", amending=True)
+            after = _state_after(before, changes)
+            review_changed = any(change.field == "review" for change in changes)
+            verdict = self._judge.amendment(before, after, review_changed=review_changed)
+            if verdict.refusal is not None:
+                raise SigningRefused(screening_id, *verdict.refusal)
+            if verdict.reopen_because:
+                changes = _unsigned(session, row, changes, current_review)
+                after = _state_after(before, changes)
+            status = self._judge.status(after)
             payload = _amendment_payload(reason, status, changes)
+            if verdict.reopen_because:
+                payload["lifecycle"] = {"old": "signed", "new": "reopened"}
+                payload["reopened_because"] = list(verdict.reopen_because)
+                payload["changes_in_words"] = list(verdict.changes)
             others = row.content_revision > base_revision
-            seq = self._append(session, row, "amended", payload, user=user, now=self._now())
+            now = self._now()
+            seq = self._append(session, row, "amended", payload, user=user, now=now)
             for change in changes:
                 change.apply(session, row, seq)
-            _keep_status(row, status, others)
+            row.status = status
+            row.status_revision = seq
+            if verdict.reopen_because:
+                row.lifecycle = "reopened"
+                row.reopened_json = _reopened_json(now, user, reason, verdict)
             result = _result(row, base_revision, changed=True, others_changed=others)
-        logger.info("Screening %s amended at revision %d", screening_id, seq)
+        reopened = " (reopened)" if verdict.reopen_because else ""
+        logger.info("Screening %s amended at revision %d%s", screening_id, seq, reopened)
+        return result
+
+    def discard(self, screening_id: str, *, user: User, base_revision: int, reason: str) -> WriteResult:
+        """Discard a draft created by mistake: recorded in the audit trail, kept out of the list,
+        and never written to again. A screening that was ever signed cannot be discarded.
+
+        :raises InvalidRequest: empty reason, or the screening was signed.
+        :raises ConflictError: anything changed since `base_revision`.
+        """
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if not reason:
+            message = "Discarding a draft needs a reason."
+            raise InvalidRequest(message, screening_id=screening_id, rule="reason")
+        with self._writing() as session:
+            row = self._lock_live(session, screening_id)
+            if row.lifecycle != "draft" or row.signed_at is not None:
+                raise InvalidRequest(
+                    f"Screening {screening_id} has been signed; it cannot be discarded, only amended.",
+                    screening_id=screening_id,
+                    rule="discard_signed",
+                )
+            _check_base(row, base_revision)
+            if row.content_revision > base_revision:
+                raise self._conflict(session, row, _changed_since(session, row, base_revision), base_revision)
+            now = self._now()
+            self._append(session, row, "discarded", {"reason": reason}, user=user, now=now)
+            row.discarded_at = now
+            result = _result(row, base_revision, changed=True, others_changed=False)
+        logger.info("Screening %s discarded", screening_id)
         return result
 
     # ------------------------------------------------------------------ other events
@@ -600,12 +642,49 @@ class Store:
             raise NotFound(screening_id)
         return row
 
-    def _lock_for_edit(self, session: Session, screening_id: str, base_revision: int) -> ScreeningRow:
+    def _lock_live(self, session: Session, screening_id: str) -> ScreeningRow:
+        """The screening row, locked; a discarded screening is refused."""
         row = self._lock(session, screening_id)
-        if row.signed_at is not None:
-            raise LockedError(screening_id, signed_by=row.signed_by_name or "?", signed_at=row.signed_at)
+        if row.discarded_at is not None:
+            raise InvalidRequest(
+                f"Screening {screening_id} was discarded; it cannot be changed.",
+                screening_id=screening_id,
+                rule="discarded",
+            )
+        return row
+
+    def _lock_for_edit(self, session: Session, screening_id: str, base_revision: int) -> ScreeningRow:
+        row = self._lock_live(session, screening_id)
+        if row.lifecycle == "signed":
+            signed_at = row.signed_at or row.updated_at
+            raise LockedError(screening_id, signed_by=row.signed_by_name or "?", signed_at=signed_at)
         _check_base(row, base_revision)
         return row
+
+    def _state(self, session: Session, row: ScreeningRow) -> State:
+        """The screening's content as stored in this transaction (changes applied so far count)."""
+        session.flush()
+        answers = session.scalars(select(AnswerRow).where(AnswerRow.screening_id == row.id)).all()
+        sha256 = row.questionnaire_sha256
+
+        def files() -> dict[str, str]:
+            stored = session.get_one(DefinitionRow, sha256)
+            return dict(json.loads(stored.files_json))
+
+        return State(
+            screening_id=row.id,
+            questionnaire=QuestionnairePin(row.questionnaire_id, row.questionnaire_version, sha256),
+            assessed_on=row.assessed_on,
+            answers={a.item_id: _loads(a.value_json) for a in answers if a.value_json is not None},
+            review=_current_review(session, row),
+            lifecycle=check_lifecycle(row.lifecycle),
+            files=files,
+        )
+
+    def _judge_status(self, session: Session, row: ScreeningRow) -> None:
+        """Record the judge's status of the screening as it now stands, in this transaction."""
+        row.status = check_status(self._judge.status(self._state(session, row)))
+        row.status_revision = row.content_revision
 
     @staticmethod
     def _event_rows(session: Session, screening_id: str) -> list[AuditEventRow]:
@@ -773,6 +852,8 @@ class _Change:
                 session.add(review)
             review.review_json = canonical_json(self.new)
             review.revision = seq
+            decision = self.new.get("decision") if isinstance(self.new, dict) else None
+            row.decision = decision if isinstance(decision, str) else None
         elif self.field == "assessed_on" and isinstance(self.new, str):
             row.assessed_on = date.fromisoformat(self.new)
             row.assessed_on_revision = seq
@@ -819,6 +900,75 @@ def _changed_since(session: Session, row: ScreeningRow, base_revision: int) -> l
     if not changes:  # cannot happen while content_revision is kept right; name the screening itself
         changes.append(_Change("review", None, _current_review(session, row), None, row.content_revision))
     return changes
+
+
+def _state_after(before: State, changes: list[_Change]) -> State:
+    """`before` with `changes` applied (not yet written)."""
+    answers = dict(before.answers)
+    review = dict(before.review)
+    assessed_on = before.assessed_on
+    for change in changes:
+        if change.field == "answer" and change.item_id is not None:
+            if change.new is None:
+                answers.pop(change.item_id, None)
+            else:
+                answers[change.item_id] = change.new
+        elif change.field == "review":
+            review = dict(change.new) if isinstance(change.new, dict) else {}
+        elif change.field == "assessed_on" and isinstance(change.new, str):
+            assessed_on = date.fromisoformat(change.new)
+    return replace(before, answers=answers, review=review, assessed_on=assessed_on)
+
+
+def _amendment_request(
+    screening_id: str,
+    user: User,
+    *,
+    reason: str,
+    answers: Mapping[str, JsonInput] | None,
+    review: Mapping[str, JsonInput] | None,
+    assessed_on: date | None,
+) -> tuple[str, dict[str, JsonValue], dict[str, JsonValue] | None]:
+    """The checked parts of an amendment: its reason, answers and review fields."""
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise InvalidRequest("An amendment needs a reason.", screening_id=screening_id, rule="reason")
+    new_answers = {check_item_id(item): answer_json(item, v) for item, v in (answers or {}).items()}
+    review_fields = None
+    if review is not None:
+        _require_psychiatrist(user, "amend the review", screening_id)
+        review_fields = normalise_review_fields(review)
+    if assessed_on is not None:
+        _check_date(assessed_on, "assessed_on")
+    return reason, new_answers, review_fields
+
+
+def _unsigned(
+    session: Session, row: ScreeningRow, changes: list[_Change], current_review: dict[str, JsonValue]
+) -> list[_Change]:
+    """`changes` with the review's signature removed: the signed decision no longer stands."""
+    reviewed = next((change.new for change in changes if change.field == "review"), current_review)
+    unsigned = dict(reviewed) if isinstance(reviewed, dict) else {}
+    unsigned.pop("signed_at", None)
+    kept = [change for change in changes if change.field != "review"]
+    return [*kept, _review_change(session, row, unsigned)]
+
+
+def _reopened_json(now: datetime, user: User, reason: str, verdict: AmendmentVerdict) -> str:
+    return canonical_json(
+        {
+            "at": timestamp(now),
+            "by": user.name,
+            "reason": reason,
+            "because": list(verdict.reopen_because),
+            "changes": list(verdict.changes),
+        }
+    )
+
+
+def _require_psychiatrist(user: User, action: str, screening_id: str) -> None:
+    if user.role != "psychiatrist":
+        raise PermissionDenied(action=action, user_id=user.id, role=user.role, screening_id=screening_id)
 
 
 def _amendment_payload(reason: str, status: ScreeningStatus, changes: list[_Change]) -> dict[str, JsonValue]:
@@ -878,13 +1028,6 @@ def _check_date(value: object, name: str) -> None:
         raise InvalidRequest(f"{name} must be a date (not a datetime or text).")
 
 
-def _keep_status(row: ScreeningRow, status: ScreeningStatus | None, others_changed: bool) -> None:
-    """Keep the writer's computed status unless it was computed without somebody else's change."""
-    if status is not None and not others_changed:
-        row.status = status
-        row.status_revision = row.content_revision
-
-
 def _loads(text: str | None) -> JsonValue:
     return None if text is None else cast(JsonValue, json.loads(text))
 
@@ -927,6 +1070,10 @@ def _state_problems(session: Session, row: ScreeningRow, state: ReplayedState) -
     signed_at = None if row.signed_at is None else timestamp(row.signed_at)
     if (signer, signed_at) != (state.signer, state.signed_at):
         problems.append(AuditProblem("the stored signature differs from the audit trail"))
+    if row.lifecycle != state.lifecycle:
+        problems.append(AuditProblem("the stored lifecycle state differs from the audit trail"))
+    if (row.discarded_at is not None) != state.discarded:
+        problems.append(AuditProblem("the stored discarding differs from the audit trail"))
     return problems
 
 
@@ -957,7 +1104,28 @@ def _summary_fields(row: ScreeningRow) -> dict[str, Any]:
         "created_by_name": row.created_by_name,
         "updated_at": row.updated_at,
         "signature": None if row.signed_at is None else Signature(_signer(row), row.signed_at),
+        "lifecycle": check_lifecycle(row.lifecycle),
+        "decision": row.decision if row.decision in DECISIONS else None,
+        "reopened": _reopening(row.reopened_json) if row.lifecycle == "reopened" else None,
+        "discarded": row.discarded_at is not None,
     }
+
+
+def _reopening(text: str | None) -> Reopening | None:
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    at = data.get("at")
+    return Reopening(
+        at=datetime.fromisoformat(at) if isinstance(at, str) else datetime.min.replace(tzinfo=UTC),
+        by=str(data.get("by", "")),
+        reason=str(data.get("reason", "")),
+        because=tuple(str(x) for x in data.get("because", []) if isinstance(x, str)),
+        changes=tuple(str(x) for x in data.get("changes", []) if isinstance(x, str)),
+    )
 
 
 def _actor(event: AuditEventRow) -> dict[str, JsonValue]:

@@ -13,13 +13,12 @@ from datetime import date, datetime
 from screening.storage.errors import InvalidRequest
 from screening.storage.records import SCREENING_STATUSES as _STATUSES
 from screening.storage.records import JsonInput, JsonValue, ScreeningStatus
+from screening.vocabulary import DECISIONS, LIFECYCLES, REVIEW_FIELDS, WEIGHT_BASES, Decision, Lifecycle
 
 ITEM_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,199}")
 
-REVIEW_KEYS = ("clinician", "protocol", "weight_basis", "start_date", "decision", "acknowledged")
+REVIEW_KEYS = REVIEW_FIELDS
 """Keys a caller may set in a review (SPEC 4.1). `signed_at` is set by signing, never by a save."""
-WEIGHT_BASES = ("actual", "ideal", "adjusted")
-DECISIONS = ("proceed", "do_not_proceed", "defer")
 
 
 def canonical_json(value: object) -> str:
@@ -40,6 +39,20 @@ def check_status(status: str) -> ScreeningStatus:
         if status == known:
             return known
     raise InvalidRequest(f"Unknown screening status {status!r}; expected one of {', '.join(_STATUSES)}.")
+
+
+def check_lifecycle(lifecycle: str) -> Lifecycle:
+    for known in LIFECYCLES:
+        if lifecycle == known:
+            return known
+    raise InvalidRequest(f"Unknown lifecycle state {lifecycle!r}; expected one of {', '.join(LIFECYCLES)}.")
+
+
+def check_decision(decision: str) -> Decision:
+    for known in DECISIONS:
+        if decision == known:
+            return known
+    raise InvalidRequest(f"Unknown decision {decision!r}; expected one of {', '.join(DECISIONS)}.")
 
 
 def _check_text(text: str, where: str) -> str:
@@ -86,6 +99,27 @@ def answer_json(item_id: str, value: JsonInput) -> JsonValue:
         return to_json(value, f"The answer to {item_id!r}")
     except InvalidRequest as error:
         raise InvalidRequest(str(error), item_id=item_id) from None
+
+
+def normalise_review_fields(fields: Mapping[str, JsonInput]) -> dict[str, JsonValue]:
+    """Check some review fields; None values are kept (they unset a field in `merge_review`)."""
+    plain = to_json(fields, "The review")
+    if not isinstance(plain, dict):
+        raise InvalidRequest("A review is a mapping of review fields.")
+    given = {key: value for key, value in plain.items() if value is not None}
+    checked = normalise_review(given)
+    return {**{key: None for key in plain if plain[key] is None}, **checked}
+
+
+def merge_review(current: Mapping[str, JsonValue], fields: Mapping[str, JsonValue]) -> dict[str, JsonValue]:
+    """`current` with `fields` applied: a None value removes the field, others replace it."""
+    merged = dict(current)
+    for key, value in fields.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 def normalise_review(review: Mapping[str, JsonInput]) -> dict[str, JsonValue]:

@@ -1,0 +1,104 @@
+"""The words every layer shares: statuses, lifecycle states, decisions, weight bases, roles and the
+psychiatrist's review.
+
+One module, imported by the engine, storage, the workflow, the documents and the app, so that a
+status or a decision is spelt and explained in exactly one place. Nothing here imports another
+module of the project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["contraindicated", "needs_review", "candidate", "incomplete"]
+"""The screening status of the assessment (SPEC 4.2), computed by the engine."""
+STATUSES: tuple[Status, ...] = ("contraindicated", "incomplete", "needs_review", "candidate")
+"""Most serious first."""
+
+STATUS_WORDS: dict[str, str] = {
+    "contraindicated": "Contraindicated",
+    "incomplete": "Incomplete",
+    "needs_review": "Needs review",
+    "candidate": "Candidate",
+}
+
+Lifecycle = Literal["draft", "signed", "reopened"]
+"""Where the screening is in its life: being filled in, signed by a psychiatrist, or signed once
+and then reopened by an amendment that the signed decision no longer covers."""
+LIFECYCLES: tuple[Lifecycle, ...] = get_args(Lifecycle)
+
+LIFECYCLE_WORDS: dict[str, str] = {
+    "draft": "Draft",
+    "signed": "Signed",
+    "reopened": "Reopened: needs re-signing",
+}
+
+Decision = Literal["proceed", "do_not_proceed", "defer"]
+DECISIONS: tuple[Decision, ...] = get_args(Decision)
+
+DECISION_WORDS: dict[str, str] = {
+    "proceed": "Proceed",
+    "do_not_proceed": "Do not proceed",
+    "defer": "Defer pending work-up",
+}
+
+WeightBasis = Literal["actual", "ideal", "adjusted"]
+WEIGHT_BASES: tuple[WeightBasis, ...] = get_args(WeightBasis)
+
+WEIGHT_BASIS_WORDS: dict[str, str] = {
+    "actual": "Actual body weight",
+    "ideal": "Ideal body weight",
+    "adjusted": "Adjusted body weight",
+}
+
+Role = Literal["coordinator", "psychiatrist"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+ReviewField = Literal["clinician", "protocol", "weight_basis", "start_date", "decision", "acknowledged"]
+REVIEW_FIELDS: tuple[ReviewField, ...] = get_args(ReviewField)
+"""The review fields a psychiatrist sets (SPEC 4.1). `signed_at` is set by signing, never by a save."""
+
+REVIEW_FIELD_WORDS: dict[str, str] = {
+    "clinician": "Clinician",
+    "protocol": "Protocol",
+    "weight_basis": "Dose basis",
+    "start_date": "Start date",
+    "decision": "Decision",
+    "acknowledged": "Acknowledgement",
+    "signed_at": "Signed at",
+}
+
+
+class Review(BaseModel):
+    """The psychiatrist's review as recorded (SPEC 4.1).
+
+    `acknowledged` maps the id of a fired relative flag, or of an unmet requirement, to the
+    psychiatrist's note. `signed_at` is set by signing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    clinician: str | None = None
+    protocol: str | None = None
+    weight_basis: WeightBasis | None = None
+    start_date: dt.date | None = None
+    decision: Decision | None = None
+    acknowledged: dict[str, str] = Field(default_factory=dict)
+    signed_at: dt.datetime | None = None
+
+
+def status_words(status: str) -> str:
+    return STATUS_WORDS.get(status, status)
+
+
+def decision_words(decision: str | None) -> str:
+    if decision is None:
+        return "No decision"
+    return DECISION_WORDS.get(decision, decision)
+
+
+def lifecycle_words(lifecycle: str) -> str:
+    return LIFECYCLE_WORDS.get(lifecycle, lifecycle)
