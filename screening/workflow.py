@@ -42,7 +42,7 @@ from screening.assessment import Assessment
 from screening.definition import Definition
 from screening.engine import assess
 from screening.loading import Catalog, default_directory, load_catalog, load_pinned
-from screening.report.content import value_words
+from screening.report.content import AmendmentNote, ChangeNote, LifecycleNote, value_words
 from screening.storage import (
     AuditReport,
     JsonInput,
@@ -392,6 +392,36 @@ class Workflow:
         for event in detail.events:
             entries.extend(_history_entries(definition, event))
         return entries
+
+    def document_notes(self, screening_id: str) -> tuple[LifecycleNote, list[AmendmentNote]]:
+        """What the documents print about the lifecycle: where it stands, and each amendment with
+        what it changed from what to what."""
+        screening = self.get(screening_id)
+        reopened = screening.reopened
+        note = LifecycleNote(
+            state=screening.lifecycle,
+            sentence=lifecycle_sentence(screening),
+            because=reopened.because if reopened is not None and screening.lifecycle == "reopened" else (),
+        )
+        detail = self.store.get_screening(screening_id)
+        amendments: list[AmendmentNote] = []
+        for event in detail.events:
+            if event.kind != "amended":
+                continue
+            entries = [e for e in _history_entries(screening.definition, event) if e.kind == "amended"]
+            raw_reason = event.payload.get("reason")
+            amendments.append(
+                AmendmentNote(
+                    at=event.at,
+                    by=event.actor.signature_name,
+                    reason=raw_reason if isinstance(raw_reason, str) else "",
+                    changes=tuple(
+                        ChangeNote(entry.target_label or entry.target or "", entry.old_words, entry.new_words)
+                        for entry in entries
+                    ),
+                )
+            )
+        return note, amendments
 
     def verify(self, screening_id: str) -> bool:
         """True when the audit trail is intact and agrees with the stored screening."""

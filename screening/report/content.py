@@ -93,6 +93,44 @@ _MONTHS = (
 # Numbers, dates and times
 
 
+@dataclass(frozen=True)
+class ChangeNote:
+    """One value an amendment changed, in words: "Heart disease", "No", "Yes"."""
+
+    what: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AmendmentNote:
+    """An amendment of a signed screening, from the audit trail: when, who (the name as printed),
+    why, and what changed from what to what."""
+
+    at: dt.datetime
+    by: str
+    reason: str
+    changes: tuple[ChangeNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class LifecycleNote:
+    """Where the screening stands, for the documents.
+
+    `state` is draft, signed or reopened; `sentence` says it in words ("Signed: proceed, 5 flags
+    acknowledged"; "Reopened after an amendment on 2026-12-02: Heart disease now Yes. Needs
+    re-signing"); `because` lists why a reopened screening's signed decision no longer stands.
+    """
+
+    state: str
+    sentence: str
+    because: tuple[str, ...] = ()
+
+    @property
+    def reopened(self) -> bool:
+        return self.state == "reopened"
+
+
 def format_number(value: float) -> str:
     """A plain decimal without a trailing ``.0`` or exponent: 81.5, 128, 0.25."""
     if isinstance(value, int):

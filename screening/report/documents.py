@@ -34,7 +34,14 @@ from screening.config import ClinicSettings, load_clinic_settings
 from screening.definition import Definition
 from screening.report.clinician import clinician_footer, clinician_story
 from screening.report.common import Warnings, Writer
-from screening.report.content import Citations, chosen_plan, handout_blocks
+from screening.report.content import (
+    AmendmentNote,
+    ChangeNote,
+    Citations,
+    LifecycleNote,
+    chosen_plan,
+    handout_blocks,
+)
 from screening.report.handout import handout_footer, handout_story, handout_title
 from screening.report.pdfkit import CLINICIAN_STYLES, HANDOUT_STYLES, build_pdf
 
@@ -42,7 +49,9 @@ __all__ = [
     "HANDOUT_FILE",
     "SUMMARY_FILE",
     "AmendmentNote",
+    "ChangeNote",
     "Documents",
+    "LifecycleNote",
     "build_documents",
     "write_documents",
 ]
@@ -51,15 +60,6 @@ SUMMARY_FILE = "clinician-summary.pdf"
 HANDOUT_FILE = "patient-handout.pdf"
 
 _PAGE_SIZES = {"letter": LETTER, "a4": A4}
-
-
-@dataclass(frozen=True)
-class AmendmentNote:
-    """An amendment of a signed screening, from the audit trail."""
-
-    at: dt.datetime
-    by: str  # signer name as printed
-    reason: str
 
 
 @dataclass(frozen=True)
