@@ -33,11 +33,40 @@ from screening.model import (
 
 
 @dataclass(frozen=True)
+class Ref:
+    """Where in the answers something is: an item, or a row (1-based) of a repeating group, or a
+    field of such a row. Other layers read these parts; they never parse `path` back."""
+
+    item: str
+    row: int | None = None
+    field: str | None = None
+
+    @property
+    def path(self) -> str:
+        """`item`, `item[row]` or `item[row].field` (as the assessment JSON prints it)."""
+        text = self.item if self.row is None else f"{self.item}[{self.row}]"
+        return text if self.field is None else f"{text}.{self.field}"
+
+    def __str__(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True)
 class Problem:
-    """An answer that could not be accepted. `item` is an item id or a path like `trials[2].weeks`."""
+    """An answer that could not be accepted. `item` is the path (an item id or `trials[2].weeks`);
+    `ref` the same place in parts."""
 
     item: str
     message: str
+    ref: Ref | None = None
+
+    def __post_init__(self) -> None:
+        if self.ref is None:
+            object.__setattr__(self, "ref", Ref(self.item))
+
+    @property
+    def where(self) -> Ref:
+        return self.ref if self.ref is not None else Ref(self.item)
 
     def __str__(self) -> str:
         return f"{self.item}: {self.message}"
@@ -213,15 +242,16 @@ def _group(
     for index, raw_row in enumerate(raw, start=1):
         row_path = f"{path}[{index}]"
         if not isinstance(raw_row, Mapping):
-            problems.append(Problem(row_path, "expected a mapping of field to answer"))
+            problems.append(Problem(row_path, "expected a mapping of field to answer", Ref(path, index)))
             rows.append({})
             continue
         row: dict[str, Any] = {}
         for key, value in raw_row.items():
             field_path = f"{row_path}.{key}"
+            where = Ref(path, index, str(key))
             field = fields.get(str(key))
             if field is None:
-                problems.append(Problem(field_path, _unknown_field_message(str(key), list(fields))))
+                problems.append(Problem(field_path, _unknown_field_message(str(key), list(fields)), where))
                 continue
             if value is None:
                 continue
@@ -230,7 +260,7 @@ def _group(
                     definition, field, value, assessed_on=assessed_on, path=field_path, problems=problems
                 )
             except _Invalid as invalid:
-                problems.append(Problem(field_path, str(invalid)))
+                problems.append(Problem(field_path, str(invalid), where))
                 continue
             if converted is not None:
                 row[field.id] = converted

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from screening.answers import Problem
+from screening.answers import Problem, Ref
 from screening.model import SEVERITIES, Severity
 from screening.vocabulary import Review, Status
 
@@ -69,6 +69,15 @@ class ItemState(Result):
     not_asked_reason: str | None = None
 
 
+class ReviewNotice(Result):
+    """Something the psychiatrist should know about the review: `code` (stable), the flag or
+    requirement ids it concerns, and the sentence that `notices` prints."""
+
+    code: str
+    ids: list[str] = Field(default_factory=list)
+    text: str
+
+
 class ReviewResult(Review):
     """The psychiatrist's review as recorded, checked against what the assessment found.
 
@@ -81,6 +90,7 @@ class ReviewResult(Review):
     unacknowledged: list[str] = Field(default_factory=list)
     unacknowledged_requirements: list[str] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)
+    findings: list[ReviewNotice] = Field(default_factory=list)
 
 
 class Assessment(Result):
@@ -91,6 +101,8 @@ class Assessment(Result):
     derived: dict[str, Any]
     flags: list[FlagResult]
     missing: list[str]
+    missing_refs: list[Ref] = Field(default_factory=list)
+    """The same places as `missing`, in parts (item, row, field), for layers that need them."""
     requirements: list[RequirementResult]
     undetermined: list[str]
     crisis: bool

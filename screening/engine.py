@@ -26,7 +26,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from screening.answers import Problem, validate_answers
+from screening.answers import Problem, Ref, validate_answers
 from screening.assessment import (
     SEVERITY_ORDER,
     Assessment,
@@ -34,6 +34,7 @@ from screening.assessment import (
     ItemState,
     QuestionnaireRef,
     RequirementResult,
+    ReviewNotice,
     ReviewResult,
     ScoreResult,
 )
@@ -510,9 +511,10 @@ def assess(
     evaluator = Evaluator(definition, values, assessed_on)
 
     items = _item_states(definition, evaluator)
-    missing = _missing(definition, evaluator)
+    missing_refs = _missing(definition, evaluator)
     if assessed_on is None and any(isinstance(d, AgeYears) for d in definition.derived.values()):
-        missing.insert(0, "assessed_on")
+        missing_refs.insert(0, Ref("assessed_on"))
+    missing = [ref.path for ref in missing_refs]
 
     scores: dict[str, ScoreResult] = {}
     for score_id, spec in definition.scores.items():
@@ -592,6 +594,7 @@ def assess(
         derived=derived,
         flags=flags,
         missing=missing,
+        missing_refs=missing_refs,
         requirements=requirements,
         undetermined=undetermined,
         crisis=any(flag.crisis for flag in flags),
@@ -658,27 +661,27 @@ def _item_states(definition: Definition, evaluator: Evaluator) -> dict[str, Item
     return states
 
 
-def _missing(definition: Definition, evaluator: Evaluator) -> list[str]:
-    missing: list[str] = []
+def _missing(definition: Definition, evaluator: Evaluator) -> list[Ref]:
+    missing: list[Ref] = []
     for item_id, item in definition.items.items():
         if not evaluator.shown(item_id):
             continue
         value = evaluator.values.get(item_id)
         if value is None:
             if item.required:
-                missing.append(item_id)
+                missing.append(Ref(item_id))
             continue
         if isinstance(item, GroupItem) and isinstance(value, list):
             if len(value) < item.min_rows:
-                missing.append(item_id)
+                missing.append(Ref(item_id))
             for index, row in enumerate(value, start=1):
                 missing.extend(
-                    f"{item_id}[{index}].{field.id}"
+                    Ref(item_id, index, field.id)
                     for field in item.fields
                     if field.required and row.get(field.id) is None
                 )
         elif isinstance(item, MultiChoiceItem) and not value and item.required:
-            missing.append(item_id)
+            missing.append(Ref(item_id))
     return missing
 
 
@@ -725,20 +728,24 @@ def _review(
 ) -> tuple[ReviewResult, list[Problem]]:
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
-        return ReviewResult(), [Problem("review", "must be a mapping")]
+        return ReviewResult(), [Problem("review", "must be a mapping", Ref("review"))]
     fields: dict[str, Any] = {}
     for raw_key, value in raw.items():
         key = str(raw_key)
         if key not in _REVIEW_KEYS:
             problems.append(
-                Problem(f"review.{key}", f"unknown key; the review has {', '.join(_REVIEW_KEYS)}")
+                Problem(
+                    f"review.{key}",
+                    f"unknown key; the review has {', '.join(_REVIEW_KEYS)}",
+                    Ref("review", None, key),
+                )
             )
             continue
         if value is None:
             continue
         error = _review_field(definition, key, value)
         if error:
-            problems.append(Problem(f"review.{key}", error))
+            problems.append(Problem(f"review.{key}", error, Ref("review", None, key)))
             continue
         if key == "start_date" and not isinstance(value, dt.date):
             fields[key] = dt.date.fromisoformat(str(value))
@@ -761,30 +768,56 @@ def _review(
     unacknowledged_requirements = [key for key in unmet if key not in acknowledged]
 
     notices = [
-        f"acknowledgement of '{flag_id}', which did not fire for these answers;"
-        " it is kept but applies to nothing"
+        ReviewNotice(
+            code="unmatched_acknowledgement",
+            ids=[flag_id],
+            text=f"acknowledgement of '{flag_id}', which did not fire for these answers;"
+            " it is kept but applies to nothing",
+        )
         for flag_id in unmatched
     ]
     decision = fields.get("decision")
     if decision == "proceed":
         if status == "contraindicated":
-            notices.append("decision 'proceed' is not possible: an absolute contraindication fired")
+            notices.append(
+                ReviewNotice(
+                    code="proceed_contraindicated",
+                    text="decision 'proceed' is not possible: an absolute contraindication fired",
+                )
+            )
         elif status == "incomplete":
-            notices.append("decision 'proceed' was recorded while required answers are missing")
+            notices.append(
+                ReviewNotice(
+                    code="proceed_incomplete",
+                    text="decision 'proceed' was recorded while required answers are missing",
+                )
+            )
         if unacknowledged:
             notices.append(
-                "decision 'proceed' needs a note for every relative flag; missing for "
-                + ", ".join(unacknowledged)
+                ReviewNotice(
+                    code="proceed_unacknowledged",
+                    ids=unacknowledged,
+                    text="decision 'proceed' needs a note for every relative flag; missing for "
+                    + ", ".join(unacknowledged),
+                )
             )
         if unacknowledged_requirements:
             notices.append(
-                "decision 'proceed' needs a note for every unmet requirement; missing for "
-                + ", ".join(unacknowledged_requirements)
+                ReviewNotice(
+                    code="proceed_requirement",
+                    ids=unacknowledged_requirements,
+                    text="decision 'proceed' needs a note for every unmet requirement; missing for "
+                    + ", ".join(unacknowledged_requirements),
+                )
             )
     if fields.get("signed_at") is not None and not fields.get("clinician"):
-        notices.append("the review is signed but names no clinician")
+        notices.append(
+            ReviewNotice(code="signed_without_clinician", text="the review is signed but names no clinician")
+        )
     if fields.get("signed_at") is not None and decision is None:
-        notices.append("the review is signed but records no decision")
+        notices.append(
+            ReviewNotice(code="signed_without_decision", text="the review is signed but records no decision")
+        )
     return (
         ReviewResult(
             **fields,
@@ -792,7 +825,8 @@ def _review(
             unmatched_acknowledgements=unmatched,
             unacknowledged=unacknowledged,
             unacknowledged_requirements=unacknowledged_requirements,
-            notices=notices,
+            notices=[notice.text for notice in notices],
+            findings=notices,
         ),
         problems,
     )
