@@ -241,6 +241,11 @@ class Workflow:
             self.catalog = load_catalog([directory])
         self._rules = _Rules(self.catalog)
         self.store = Store(database_url, judge=self._rules, clock=clock)
+        try:
+            self.store.refresh_statuses()
+        except Exception:
+            self.store.close()
+            raise
 
     def close(self) -> None:
         self.store.close()

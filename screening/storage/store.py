@@ -556,6 +556,27 @@ class Store:
         logger.info("Screening %s discarded", screening_id)
         return result
 
+    def refresh_statuses(self, *, limit: int = 10_000) -> int:
+        """Judge again the status of screenings whose stored status predates their content (a
+        database written by a version that took the status from its caller). Not an edit: no
+        event. Returns how many were refreshed."""
+        with self._reading() as session:
+            stale = list(
+                session.scalars(
+                    select(ScreeningRow.id)
+                    .where(ScreeningRow.status_revision < ScreeningRow.content_revision)
+                    .limit(limit)
+                )
+            )
+        for screening_id in stale:
+            with self._writing() as session:
+                row = self._lock(session, screening_id)
+                if row.status_revision < row.content_revision:
+                    self._judge_status(session, row)
+        if stale:
+            logger.info("Refreshed the status of %d screenings", len(stale))
+        return len(stale)
+
     # ------------------------------------------------------------------ other events
 
     def record_document(
