@@ -416,10 +416,13 @@ class Store:
         """
         _require_psychiatrist(user, "sign", screening_id)
         with self._writing() as session:
-            row = self._lock_for_edit(session, screening_id, base_revision)
+            row = self._lock_live(session, screening_id)
+            _check_base(row, base_revision)
             if row.content_revision > base_revision:
+                # also when somebody else signed meanwhile: one signature wins, the other conflicts
                 changed = _changed_since(session, row, base_revision)
                 raise self._conflict(session, row, changed, base_revision)
+            row = self._lock_for_edit(session, screening_id, base_revision)
             state = self._state(session, row)
             refusal = self._judge.signing_refusal(state)
             if refusal is not None:
@@ -474,6 +477,10 @@ class Store:
         )
         with self._writing() as session:
             row = self._lock_live(session, screening_id)
+            _check_base(row, base_revision)
+            if row.lifecycle != "signed" and row.content_revision > base_revision:
+                # reopened (or otherwise changed) by somebody else since the writer looked
+                raise self._conflict(session, row, _changed_since(session, row, base_revision), base_revision)
             if row.lifecycle != "signed":
                 raise InvalidRequest(
                     f"Screening {screening_id} is not signed: save changes normally, not as an amendment.",
