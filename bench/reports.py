@@ -55,7 +55,7 @@ from screening.engine import assess  # noqa: E402
 from screening.loading import BUNDLED_DIRECTORY, load_catalog  # noqa: E402
 from screening.report.clinician import clinician_footer, clinician_story  # noqa: E402
 from screening.report.common import Warnings, Writer  # noqa: E402
-from screening.report.content import Citations  # noqa: E402
+from screening.report.content import Citations, lifecycle_of  # noqa: E402
 from screening.report.documents import build_documents  # noqa: E402
 from screening.report.handout import handout_story  # noqa: E402
 from screening.report.pdfkit import (  # noqa: E402
@@ -211,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     register_fonts()
     definition, assessment = load_example()
+    lifecycle = lifecycle_of(assessment)
 
     def ours() -> tuple[bytes, bytes]:
         documents = build_documents(definition, assessment, settings=SETTINGS, generated_at=GENERATED_AT)
@@ -226,11 +227,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             writer=summary_writer,
             citations=Citations(definition),
             amendments=(),
+            lifecycle=lifecycle,
         )
     )
-    footer = " \u00b7 ".join(clinician_footer(definition, assessment, GENERATED_AT, summary_writer))
+    footer_lines = clinician_footer(definition, assessment, GENERATED_AT, summary_writer, lifecycle)
+    footer = " \u00b7 ".join(footer_lines)
     handout_specs = extract(
-        handout_story(definition, assessment, SETTINGS, Writer(HANDOUT_STYLES, warnings), GENERATED_AT)
+        handout_story(
+            definition,
+            assessment,
+            SETTINGS,
+            Writer(HANDOUT_STYLES, warnings),
+            GENERATED_AT,
+            lifecycle=lifecycle,
+        )
     )
 
     def plain() -> tuple[bytes, bytes]:

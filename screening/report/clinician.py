@@ -4,8 +4,11 @@ Sections, in order (SPEC 6):
 
 * header: clinic, patient, date of birth and age, MRN, screening date, reviewing clinician;
 * a suicide-risk box when the assessment has ``crisis`` (the crisis flags and the crisis lines);
-* the status box: the status in words, symbol and border, what it means, DRAFT while unsigned,
-  what is missing, rules that could not be evaluated and the review's notices;
+* the status box: the status in words, symbol and border, and next to it where the screening
+  stands (draft, signed with the decision, or reopened); what the status means and what was done
+  about it (still to review while a draft, reviewed and signed, or to review and sign again after
+  the amendment that reopened it, with why); what is missing, rules that could not be evaluated
+  and the review's notices;
 * 1 Flags: severity, title and id, what triggered it with the answer given, action, sources and
   the rule's note, the psychiatrist's acknowledgement; then acknowledgements that match no flag
   and relative flags still without a note;
@@ -19,13 +22,17 @@ Sections, in order (SPEC 6):
   numbered citations;
 * 6 Proposed plan: protocol, regulatory status, dose, dated sessions, monitoring, observation,
   discharge, after each session, and no driving until the next day after sleep;
-* 7 Decision and signature (blank lines while unsigned) and 8 Amendments;
+* 7 Decision and signature (blank lines while unsigned; a reopened screening shows its old
+  signature as no longer standing and blank lines for the new one) and 8 Amendments (when, who,
+  why, and each change from the old value to the new one);
 * Appendix: every item in questionnaire order with its answer in words, items not asked with the
   reason, required items missing, answers that were not accepted;
 * Sources: the numbered list of every source cited above.
 
 The footer of every page names the patient, the questionnaire id, version and SHA-256 prefix, the
-generation time, "Page X of Y", and says the psychiatrist decides.
+generation time, "Page X of Y", and says the psychiatrist decides (and that a draft is not signed,
+or that a reopened screening needs re-signing). A reopened screening also has a banner at the top
+of every page (``documents.build_documents``).
 """
 
 from __future__ import annotations
@@ -59,7 +66,9 @@ from screening.report.common import Writer
 from screening.report.content import (
     DECISION_WORDS,
     EMPTY,
+    AmendmentNote,
     Citations,
+    LifecycleNote,
     age_years,
     answer_words,
     chosen_plan,
@@ -68,39 +77,48 @@ from screening.report.content import (
     format_moment,
     format_number,
     item_value,
+    lifecycle_status_words,
+    reopened_since,
     row_counts,
     value_words,
 )
 from screening.report.pdfkit import StatusKind, TextParagraph, text_markup
 
-__all__ = ["AmendmentLine", "clinician_footer", "clinician_story"]
+__all__ = ["clinician_footer", "clinician_story"]
 
-#: (time, signer, reason) of one amendment, as ``documents.AmendmentNote`` carries it.
-AmendmentLine = tuple[dt.datetime, str, str]
 
-_STATUS: dict[str, tuple[StatusKind, str, str]] = {
-    "contraindicated": (
+class _Status:
+    """A status in the status box: its look, its word, what the engine found, and what that asks of
+    the psychiatrist before the review is signed."""
+
+    def __init__(self, kind: StatusKind, word: str, found: str, to_do: str) -> None:
+        self.kind, self.word, self.found, self.to_do = kind, word, found, to_do
+
+
+_STATUS: dict[str, _Status] = {
+    "contraindicated": _Status(
         StatusKind.STOP,
         "CONTRAINDICATED",
-        "An absolute contraindication was found. Do not treat while it stands; see the flags.",
+        "An absolute contraindication was found.",
+        "Do not treat while it stands; see the flags.",
     ),
-    "needs_review": (
+    "needs_review": _Status(
         StatusKind.CAUTION,
         "NEEDS REVIEW",
-        "A relative contraindication, an unmet criterion or a rule that could not be evaluated needs"
-        " the psychiatrist's documented review before treatment.",
+        "A relative contraindication, an unmet criterion or a rule that could not be evaluated was found.",
+        "It needs the psychiatrist's documented review before treatment.",
     ),
-    "candidate": (
+    "candidate": _Status(
         StatusKind.POSITIVE,
         "CANDIDATE",
-        "No contraindication was found in the answers given and the criteria are met."
-        " The psychiatrist decides.",
+        "No contraindication was found in the answers given and the criteria are met.",
+        "The psychiatrist decides.",
     ),
-    "incomplete": (
+    "incomplete": _Status(
         StatusKind.INFO,
         "INCOMPLETE",
-        "Required answers are missing, so the screening cannot be judged yet. The status may change"
-        " when they are answered.",
+        "Required answers are missing, so the screening cannot be judged yet.",
+        "The status may change when they are answered.",
     ),
 }
 
@@ -115,6 +133,7 @@ _SEVERITY = {
 _NOTE_IN_TABLE = 600
 _NOTE_START = 280
 _FIELD_WEIGHTS = {"text": 1.5, "choice": 1.4, "date": 1.1, "boolean": 0.95, "integer": 0.8, "number": 0.8}
+_ARROW = "\u2192"  # →, drawn by the body font
 _MET = {True: "\u2713 Met", False: "\u2716 Not met", None: "? Unknown (answers missing)"}
 _COUNTED = {True: "\u2713 Yes", False: "\u2717 No", None: "? Unknown"}
 _PATH = re.compile(r"^(?P<item>[a-z][a-z0-9_]*)\[(?P<row>\d+)\](?:\.(?P<field>[a-z][a-z0-9_]*))?$")
@@ -138,7 +157,8 @@ class _Summary:
         settings: ClinicSettings,
         writer: Writer,
         citations: Citations,
-        amendments: Sequence[AmendmentLine],
+        amendments: Sequence[AmendmentNote],
+        lifecycle: LifecycleNote,
     ) -> None:
         self.d = definition
         self.a = assessment
@@ -147,9 +167,11 @@ class _Summary:
         self.styles = writer.styles
         self.cite = citations
         self.amendments = amendments
+        self.lifecycle = lifecycle
         self.review = assessment.review
         self.plan = chosen_plan(definition, assessment)
-        self.signed = self.review is not None and self.review.signed_at is not None
+        self.signed = lifecycle.signed
+        self.reopened = lifecycle.reopened
         self.problem_items = _problems_by_item(assessment)
         self.section = 0
 
@@ -236,7 +258,7 @@ class _Summary:
         return [
             self.w.para(self.user("Clinic name", self.settings.name), s.small),
             self.w.text(title, s.title),
-            *([] if self.signed else [self.w.text("DRAFT \u2014 NOT SIGNED", self.w.h2_style)]),
+            *self.lifecycle_line(),
             self.w.text(f"{self.d.title}, version {self.d.version}", s.small),
             self.w.space(4),
             self.w.table(rows, weights=[1.1, 2.2, 1.2, 2.0]),
@@ -262,11 +284,34 @@ class _Summary:
         lines.append(f"Emergency: call {self.user('Emergency number', self.settings.emergency_number)}")
         return lines
 
+    def lifecycle_line(self) -> list[Flowable]:
+        """Under the title: what an unsigned summary is."""
+        if self.signed:
+            return []
+        words = "REOPENED \u2014 NEEDS RE-SIGNING" if self.reopened else "DRAFT \u2014 NOT SIGNED"
+        return [self.w.text(words, self.w.h2_style)]
+
+    def decision_words(self) -> str:
+        decision = self.review.decision if self.review else None
+        return DECISION_WORDS.get(decision, decision) if decision else ""
+
     def status_box(self) -> Flowable:
-        kind, word, meaning = _STATUS[self.a.status]
-        heading = f"Status: {word}" + ("" if self.signed else "  \u00b7  DRAFT, NOT SIGNED")
-        lines: list[str | Flowable | list[Flowable]] = [_t(meaning)]
-        if not self.signed:
+        status = _STATUS[self.a.status]
+        heading = f"Status: {status.word}  \u00b7  {lifecycle_status_words(self.lifecycle)}"
+        lines: list[str | Flowable | list[Flowable]] = []
+        if self.signed:
+            decision = self.decision_words() or "no decision recorded"
+            lines.append(
+                _t(
+                    f"{status.found} The psychiatrist reviewed the screening and signed the decision:"
+                    f" {decision} (see Decision and signature)."
+                )
+            )
+        elif self.reopened:
+            lines.append(_t(status.found))
+            lines += self.reopened_lines()
+        else:
+            lines.append(_t(f"{status.found} {status.to_do}"))
             lines.append(
                 _b(
                     _t(
@@ -295,7 +340,33 @@ class _Summary:
         if self.review is not None:
             for notice in self.review.notices:
                 lines.append(f"{_b(_t('Review:'))} {_t(notice)}")
-        return self.w.markup_box(kind, heading, lines)
+        return self.w.markup_box(status.kind, heading, lines)
+
+    def reopened_lines(self) -> list[str | Flowable | list[Flowable]]:
+        """Why a reopened screening's signed decision no longer stands (status box and section 7)."""
+        sentence = self.lifecycle.sentence.strip()
+        if not sentence.startswith("Reopened"):
+            since = reopened_since(self.lifecycle, self.amendments)
+            sentence = "Reopened after an amendment" + (f" on {since.date().isoformat()}" if since else "")
+        if not sentence.endswith((".", "!", "?")):
+            sentence += "."
+        lines: list[str | Flowable | list[Flowable]] = [
+            _b(self.user("Lifecycle", sentence)),
+            _b(
+                _t(
+                    "The signed decision no longer stands: the psychiatrist must review the screening"
+                    " again and sign it."
+                )
+            ),
+        ]
+        if self.lifecycle.because:
+            lines.append(
+                [
+                    self.w.para(_t("Why it needs re-signing:")),
+                    *self.w.bullets(self.user("Reopened because", why) for why in self.lifecycle.because),
+                ]
+            )
+        return lines
 
     def rule_title(self, rule_id: str) -> str:
         rule = self.d.rules_by_id.get(rule_id)
@@ -742,17 +813,18 @@ class _Summary:
 
     def signature(self) -> list[Flowable]:
         review = self.review
-        decision = DECISION_WORDS.get(review.decision or "", review.decision or "") if review else ""
+        decision = self.decision_words()
         story: list[Flowable] = [*self.h1("Decision and signature")]
-        blank = "_" * 34
-        if self.signed and review is not None and review.signed_at is not None:
+        if self.signed:
+            signer = self.lifecycle.signed_by or (review.clinician if review else None)
+            signed_at = review.signed_at if review and review.signed_at else self.lifecycle.signed_at
             rows = [
                 [self.w.cell(_b(_t("Decision"))), self.w.cell(_b(_t(decision or "Not recorded")))],
+                [self.w.cell(_b(_t("Signed by"))), self.w.cell(_b(self.user("Reviewing clinician", signer)))],
                 [
-                    self.w.cell(_b(_t("Signed by"))),
-                    self.w.cell(_b(self.user("Reviewing clinician", review.clinician))),
+                    self.w.cell(_b(_t("Signed at"))),
+                    self.w.cell(_t(format_moment(signed_at) if signed_at else "Not recorded")),
                 ],
-                [self.w.cell(_b(_t("Signed at"))), self.w.cell(_t(format_moment(review.signed_at)))],
             ]
             story.append(self.w.table(rows, weights=[1.3, 5.0]))
             story.append(
@@ -762,18 +834,38 @@ class _Summary:
                 )
             )
             return story
-        rows = [
+        blank = "_" * 34
+        decision_small: list[str] = []
+        rows = []
+        if self.reopened:
+            story.append(
+                self.w.para(
+                    _b(
+                        _t(
+                            "REOPENED: the signed decision no longer stands. It needs the psychiatrist's"
+                            " review and a new signature."
+                        )
+                    )
+                )
+            )
+            if self.lifecycle.because:
+                story += self.w.bullets(self.user("Reopened because", why) for why in self.lifecycle.because)
+            if decision:
+                decision_small.append(_t("Not signed: it stands only once the psychiatrist signs again."))
+            rows += self.previous_signature()
+        else:
+            story.append(self.w.para(_b(_t("NOT SIGNED: this summary is a draft."))))
+        rows[:0] = [
             [
                 self.w.cell(_b(_t("Decision"))),
-                self.w.cell(_b(_t(decision)) if decision else _t("Not recorded")),
-            ],
+                self.w.cell(_b(_t(decision)) if decision else _t("Not recorded"), small=decision_small),
+            ]
+        ]
+        rows += [
             [
                 self.w.cell(_b(_t("Reviewing psychiatrist"))),
                 self.w.cell(
-                    self.user(
-                        "Reviewing clinician",
-                        review.clinician if review else None,
-                    )
+                    self.user("Reviewing clinician", review.clinician)
                     if review and review.clinician
                     else _t(blank)
                 ),
@@ -781,24 +873,52 @@ class _Summary:
             [self.w.cell(_b(_t("Signature"))), self.w.cell(_t(blank))],
             [self.w.cell(_b(_t("Date and time"))), self.w.cell(_t(blank))],
         ]
-        story.append(self.w.para(_b(_t("NOT SIGNED: this summary is a draft."))))
         story.append(self.w.table(rows, weights=[1.6, 4.7]))
         return story
+
+    def previous_signature(self) -> list[list[Any]]:
+        """The row of a reopened screening's old signature, shown as no longer standing."""
+        signer, signed_at = self.lifecycle.signed_by, self.lifecycle.signed_at
+        if not (signer and signer.strip()) and signed_at is None:
+            return []
+        who = f"{_t('by')} {self.user('Previous signer', signer)}" if signer and signer.strip() else ""
+        when = _t(f"on {format_moment(signed_at)}") if signed_at is not None else ""
+        return [
+            [
+                self.w.cell(_b(_t("Previously signed"))),
+                self.w.cell(
+                    " ".join(part for part in (who, when) if part),
+                    small=[_b(_t("No longer stands: the screening was reopened by an amendment."))],
+                ),
+            ]
+        ]
 
     def amendment_section(self) -> list[Flowable]:
         if not self.amendments:
             return []
-        rows = [
-            [
-                self.w.cell(_t(format_moment(at))),
-                self.w.cell(self.user(f"Amendment {number} signer", by)),
-                self.w.cell(self.user(f"Amendment {number} reason", reason)),
+        since = reopened_since(self.lifecycle, self.amendments) if self.reopened else None
+        rows = []
+        for number, note in enumerate(self.amendments, start=1):
+            reopened = [_b(_t("Reopened the screening."))] if since is not None and note.at == since else []
+            changes = [
+                f"{_b(self.user(f'Amendment {number} change', change.what))}: "
+                f"{self.user(f'Amendment {number} old value', change.old)}"
+                f" {_t(_ARROW)} {self.user(f'Amendment {number} new value', change.new)}"
+                for change in note.changes
             ]
-            for number, (at, by, reason) in enumerate(self.amendments, start=1)
-        ]
+            rows.append(
+                [
+                    self.w.cell(_t(format_moment(note.at)), small=reopened),
+                    self.w.cell(self.user(f"Amendment {number} signer", note.by)),
+                    self.w.cell(self.user(f"Amendment {number} reason", note.reason)),
+                    self.w.cell(*changes) if changes else self.w.cell(_t("Not recorded")),
+                ]
+            )
         return [
             *self.h1("Amendments"),
-            self.w.table(rows, header=["When", "By", "Reason"], weights=[1.4, 1.6, 4.0]),
+            self.w.table(
+                rows, header=["When", "By", "Reason", "What changed"], weights=[1.45, 1.35, 1.9, 2.6]
+            ),
         ]
 
     # ------------------------------------------------------------------ appendix and sources
@@ -915,7 +1035,8 @@ def clinician_story(
     settings: ClinicSettings,
     writer: Writer,
     citations: Citations,
-    amendments: Sequence[AmendmentLine],
+    amendments: Sequence[AmendmentNote],
+    lifecycle: LifecycleNote,
 ) -> list[Flowable]:
     """The flowables of the clinician summary (a fresh list on every call)."""
     return _Summary(
@@ -925,16 +1046,20 @@ def clinician_story(
         writer=writer,
         citations=citations,
         amendments=amendments,
+        lifecycle=lifecycle,
     ).story()
 
 
 def clinician_footer(
-    definition: Definition, assessment: Assessment, generated_at: dt.datetime, writer: Writer
+    definition: Definition,
+    assessment: Assessment,
+    generated_at: dt.datetime,
+    writer: Writer,
+    lifecycle: LifecycleNote,
 ) -> list[str]:
     """The footer lines of every page (plain text; ``build_pdf`` prints them literally)."""
     name = item_value(assessment, "patient_name")
     born = item_value(assessment, "date_of_birth")
-    signed = assessment.review is not None and assessment.review.signed_at is not None
     patient = name if isinstance(name, str) and name.strip() else "Patient not named"
     writer.user("Patient name", patient)
     patient_line = f"Patient: {patient}" + (
@@ -946,6 +1071,8 @@ def clinician_footer(
         f" \u00b7 generated {format_moment(generated_at)}"
     )
     decides = "Decision support \u2014 the psychiatrist decides."
-    if not signed:
+    if lifecycle.reopened:
+        decides += " REOPENED: needs re-signing."
+    elif not lifecycle.signed:
         decides += " DRAFT: not signed."
     return [patient_line, identity, decides]

@@ -40,11 +40,15 @@ from screening.model import (
     Plan,
     TextItem,
 )
+from screening.vocabulary import DECISION_WORDS, LIFECYCLE_WORDS, decision_words
 
 __all__ = [
     "DECISION_WORDS",
     "EMPTY",
+    "AmendmentNote",
+    "ChangeNote",
     "Citations",
+    "LifecycleNote",
     "RowCount",
     "accepted_answers",
     "age_years",
@@ -56,19 +60,17 @@ __all__ = [
     "format_moment",
     "format_number",
     "handout_blocks",
+    "lifecycle_of",
+    "lifecycle_status_words",
     "long_date",
+    "reopened_notice",
+    "reopened_since",
     "row_counts",
     "value_words",
 ]
 
 #: What an empty optional field prints as.
 EMPTY = "—"
-
-DECISION_WORDS = {
-    "proceed": "Proceed",
-    "do_not_proceed": "Do not proceed",
-    "defer": "Defer pending work-up",
-}
 
 # Names are spelt out here rather than taken from strftime, whose %A and %B follow the process
 # locale: the same input must give the same bytes on every machine.
@@ -120,15 +122,65 @@ class LifecycleNote:
     `state` is draft, signed or reopened; `sentence` says it in words ("Signed: proceed, 5 flags
     acknowledged"; "Reopened after an amendment on 2026-12-02: Heart disease now Yes. Needs
     re-signing"); `because` lists why a reopened screening's signed decision no longer stands.
+    `since` is when it was reopened. `signed_by` and `signed_at` are the last signature: the one
+    that stands while signed, the one that no longer stands once reopened (None when not known).
     """
 
     state: str
     sentence: str
     because: tuple[str, ...] = ()
+    since: dt.datetime | None = None
+    signed_by: str | None = None
+    signed_at: dt.datetime | None = None
 
     @property
     def reopened(self) -> bool:
         return self.state == "reopened"
+
+    @property
+    def signed(self) -> bool:
+        return self.state == "signed"
+
+
+def lifecycle_of(assessment: Assessment) -> LifecycleNote:
+    """The lifecycle of a screening known only from its answers file: signed when the review has
+    ``signed_at``, else a draft (a file cannot say that a screening was reopened)."""
+    review = assessment.review
+    if review is None or review.signed_at is None:
+        return LifecycleNote(state="draft", sentence=f"{LIFECYCLE_WORDS['draft']}: not signed")
+    decision = decision_words(review.decision).lower() if review.decision else "no decision"
+    count = len(review.acknowledged)
+    noun = "flag" if count == 1 else "flags"
+    return LifecycleNote(
+        state="signed",
+        sentence=f"{LIFECYCLE_WORDS['signed']}: {decision}, {count} {noun} acknowledged",
+        signed_by=review.clinician,
+        signed_at=review.signed_at,
+    )
+
+
+def lifecycle_status_words(note: LifecycleNote) -> str:
+    """The lifecycle in a few words, for next to the status: "Signed: proceed, 5 flags
+    acknowledged", "Draft: not signed", "Reopened: needs re-signing"."""
+    if note.signed:
+        return note.sentence if note.sentence.startswith(LIFECYCLE_WORDS["signed"]) else "Signed"
+    if note.reopened:
+        return LIFECYCLE_WORDS["reopened"]
+    return f"{LIFECYCLE_WORDS['draft']}: not signed"
+
+
+def reopened_since(note: LifecycleNote, amendments: Sequence[AmendmentNote]) -> dt.datetime | None:
+    """When a reopened screening was reopened: the note's time, else the last amendment's (only a
+    signed screening can be amended, so the last amendment of a reopened one is what reopened it)."""
+    if note.since is not None:
+        return note.since
+    return amendments[-1].at if amendments else None
+
+
+def reopened_notice(since: dt.datetime | None) -> str:
+    """The clinician's notice on every page of a reopened screening (no patient data in it)."""
+    when = f" on {since.date().isoformat()}" if since is not None else ""
+    return f"Reopened after an amendment{when}: needs re-signing. The signed decision no longer stands."
 
 
 def format_number(value: float) -> str:

@@ -5,8 +5,18 @@
 contains is described in ``clinician.py`` and ``handout.py``.
 
 **Inputs.** The documents are built only from the ``Definition``, the ``Assessment`` (which carries
-the accepted answers in ``items[...].value`` and the review), the clinic settings and the
-amendments. They never recompute scores, flags or the status.
+the accepted answers in ``items[...].value`` and the review), the clinic settings, the amendments
+and the lifecycle. They never recompute scores, flags or the status.
+
+**Lifecycle.** ``lifecycle`` (a :class:`LifecycleNote`, from ``Workflow.document_notes``) says
+whether the screening is a draft, signed, or reopened by an amendment; None (the ``report``
+command, building from an answers file) means signed when the review has ``signed_at``, else a
+draft. A reopened screening's documents say on every page, in a banner at the top, that the signed
+decision no longer stands; the clinician summary's status box and signature section say why, and
+the old signature is shown as no longer standing.
+
+**Amendments** (:class:`AmendmentNote`) are listed in the clinician summary with when, who, why
+and each change from the old value to the new one.
 
 **Time.** ``generated_at`` is printed in the clinician summary's footer and becomes the PDFs'
 creation date. A naive ``generated_at`` is taken to be UTC (the command line's ``--generated-at
@@ -24,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, LETTER
@@ -41,8 +51,11 @@ from screening.report.content import (
     LifecycleNote,
     chosen_plan,
     handout_blocks,
+    lifecycle_of,
+    reopened_notice,
+    reopened_since,
 )
-from screening.report.handout import handout_footer, handout_story, handout_title
+from screening.report.handout import handout_footer, handout_reopened_notice, handout_story, handout_title
 from screening.report.pdfkit import CLINICIAN_STYLES, HANDOUT_STYLES, build_pdf
 
 __all__ = [
@@ -81,9 +94,19 @@ def build_documents(
     settings: ClinicSettings,
     generated_at: dt.datetime,
     amendments: Sequence[AmendmentNote] = (),
+    lifecycle: LifecycleNote | None = None,
 ) -> Documents:
-    """Both PDFs of a screening and the warnings found while building them."""
+    """Both PDFs of a screening and the warnings found while building them.
+
+    ``lifecycle`` None: signed when the review has ``signed_at``, else a draft.
+    """
     generated_at = _aware(generated_at)
+    if lifecycle is None:
+        lifecycle = lifecycle_of(assessment)
+    elif lifecycle.since is not None:
+        lifecycle = replace(lifecycle, since=_aware(lifecycle.since))
+    notes = [replace(note, at=_aware(note.at)) for note in amendments]
+    since = reopened_since(lifecycle, notes) if lifecycle.reopened else None
     pagesize = _PAGE_SIZES.get(settings.page_size, LETTER)
     warnings = Warnings()
     for contact in settings.missing_contacts():
@@ -94,8 +117,7 @@ def build_documents(
 
     summary_writer = Writer(CLINICIAN_STYLES, warnings)
     citations = Citations(definition)
-    lines = [(_aware(note.at), note.by, note.reason) for note in amendments]
-    footer = clinician_footer(definition, assessment, generated_at, summary_writer)
+    footer = clinician_footer(definition, assessment, generated_at, summary_writer, lifecycle)
     summary = build_pdf(
         clinician_story(
             definition=definition,
@@ -103,7 +125,8 @@ def build_documents(
             settings=settings,
             writer=summary_writer,
             citations=citations,
-            amendments=lines,
+            amendments=notes,
+            lifecycle=lifecycle,
         ),
         title="Ketamine screening: clinician summary",
         author=settings.name,
@@ -113,12 +136,13 @@ def build_documents(
         pagesize=pagesize,
         styles=CLINICIAN_STYLES,
         keywords=[definition.id, definition.version, definition.sha256[:12]],
+        banner=reopened_notice(since) if lifecycle.reopened else None,
     )
 
     handout_writer = Writer(HANDOUT_STYLES, warnings)
     plan = chosen_plan(definition, assessment)
     handout = build_pdf(
-        handout_story(definition, assessment, settings, handout_writer, generated_at),
+        handout_story(definition, assessment, settings, handout_writer, generated_at, lifecycle=lifecycle),
         title=handout_title(plan),
         author=settings.name,
         subject="Patient information",
@@ -126,6 +150,7 @@ def build_documents(
         footer_lines=handout_footer(settings, generated_at),
         pagesize=pagesize,
         styles=HANDOUT_STYLES,
+        banner=handout_reopened_notice(since) if lifecycle.reopened else None,
     )
 
     emergency = settings.emergency_number.strip()

@@ -6,7 +6,8 @@ Sections, in order:
 * a crisis box near the top when the assessment has ``crisis`` (or a handout block with
   ``emphasis: crisis`` is shown): the block's words, the crisis lines and the emergency number;
 * "Your plan": the chosen plan's ``patient_summary``, whether it is off-label, where the decision
-  stands, and the session dates when a start date is set;
+  stands (a reopened screening's plan is said not to be final until the psychiatrist signs again),
+  and the session dates when a start date is set;
 * the questionnaire's handout blocks, in order, for the chosen plan (every plan when none is
   chosen) and whose ``show_if`` is true for the patient's answers. ``warning`` blocks print in a
   box. The plan's ``before_session`` and ``after_session`` lines are merged into the block headed
@@ -18,7 +19,8 @@ Sections, in order:
 * "How to reach us": the clinic's name and phone (or "Ask the clinic for its phone number"), other
   contacts, the crisis lines and the emergency number; always printed.
 
-The handout never shows flag ids, risk labels, scores or statuses.
+The handout never shows flag ids, risk labels, scores or statuses. A reopened screening's handout
+has :func:`handout_reopened_notice` at the top of every page (``documents.build_documents``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from screening.model import HandoutBlock, Plan
 from screening.plans import sessions
 from screening.report.common import Writer
 from screening.report.content import (
+    LifecycleNote,
     chosen_plan,
     day_month_year,
     evidence_for,
@@ -45,7 +48,7 @@ from screening.report.content import (
 )
 from screening.report.pdfkit import StatusKind, text_markup
 
-__all__ = ["handout_footer", "handout_story", "handout_title"]
+__all__ = ["handout_footer", "handout_reopened_notice", "handout_story", "handout_title"]
 
 BEFORE_HEADING = "Before each session"
 AFTER_HEADING = "After each session"
@@ -68,6 +71,15 @@ def handout_title(plan: Plan | None) -> str:
     return "Your ketamine treatment: what to know"
 
 
+def handout_reopened_notice(since: dt.datetime | None) -> str:
+    """The patient's notice on every page of a reopened screening, in plain words."""
+    when = f" on {long_date(since.date())}" if since is not None else ""
+    return (
+        f"Not final: your screening changed{when}, after your psychiatrist signed it."
+        " Your psychiatrist must check it and sign again."
+    )
+
+
 class _Handout:
     def __init__(
         self,
@@ -76,6 +88,8 @@ class _Handout:
         settings: ClinicSettings,
         writer: Writer,
         generated_at: dt.datetime,
+        *,
+        lifecycle: LifecycleNote,
     ) -> None:
         self.d = definition
         self.a = assessment
@@ -85,6 +99,7 @@ class _Handout:
         self.generated_at = generated_at
         self.plan = chosen_plan(definition, assessment)
         self.review = assessment.review
+        self.lifecycle = lifecycle
         self.blocks = handout_blocks(definition, assessment, self.plan)
         self.printed: set[str] = set()
 
@@ -186,7 +201,8 @@ class _Handout:
         story: list[Flowable] = [*self.w.heading("Your plan")]
         plan, review = self.plan, self.review
         decision = review.decision if review else None
-        signed = review is not None and review.signed_at is not None
+        signed = self.lifecycle.signed
+        reopened = self.lifecycle.reopened
         if plan is None:
             story.append(
                 self.w.text(
@@ -209,15 +225,24 @@ class _Handout:
                     )
                 )
             )
-        if decision == "do_not_proceed":
+        if reopened:
+            story.append(
+                self.w.para(
+                    f"{_b(_t('Not final yet.'))} "
+                    + _t(
+                        "Something in your screening changed after your psychiatrist signed it. Your"
+                        " psychiatrist will check it again and sign it before this plan is final."
+                    )
+                )
+            )
+        elif decision == "do_not_proceed":
             story.append(
                 self.w.text(
                     "Your psychiatrist has decided not to start this treatment now. Please talk with them"
                     " about other choices."
                 )
             )
-            return story
-        if decision == "defer":
+        elif decision == "defer":
             story.append(
                 self.w.text(
                     "Your psychiatrist wants more tests or checks before you start. We will tell you what"
@@ -228,10 +253,13 @@ class _Handout:
             story.append(self.w.text("Your psychiatrist has not made a final decision yet."))
         elif not signed:
             story.append(self.w.text("This plan is not final until your psychiatrist signs it."))
+        if decision == "do_not_proceed":
+            return story
         start = review.start_date if review else None
         dated = [s for s in sessions(plan, start) if s.date is not None]
         if dated:
-            story.append(self.w.text(f"Your {len(dated)} sessions are planned for these days:"))
+            planned = f"Your {len(dated)} sessions are planned for these days"
+            story.append(self.w.text(planned + (", if your psychiatrist signs again:" if reopened else ":")))
             rows = [
                 [self.w.cell(_t(f"Session {s.number}")), self.w.cell(_b(_t(long_date(s.date))))]
                 for s in dated
@@ -314,9 +342,11 @@ def handout_story(
     settings: ClinicSettings,
     writer: Writer,
     generated_at: dt.datetime,
+    *,
+    lifecycle: LifecycleNote,
 ) -> list[Flowable]:
     """The flowables of the patient handout (a fresh list on every call)."""
-    return _Handout(definition, assessment, settings, writer, generated_at).story()
+    return _Handout(definition, assessment, settings, writer, generated_at, lifecycle=lifecycle).story()
 
 
 def handout_footer(settings: ClinicSettings, generated_at: dt.datetime) -> list[str]:

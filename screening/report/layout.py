@@ -7,6 +7,11 @@
 the end, so the canvas keeps every finished page and draws the footers when the document is saved
 (the usual "numbered canvas" technique; the story is laid out once).
 
+**Banner.** An optional notice (``banner``) is drawn at the top of every page in a tinted box with
+a solid border and a warning symbol, above the body frame (which starts lower when the box needs
+the room): a reopened screening's documents say on every page that the signed decision no longer
+stands. It is printed literally, like the footer lines.
+
 **Determinism.** The same story and ``generated_at`` give byte-identical output, in any process:
 
 * ReportLab's invariant mode is on, so no wall-clock time or random data enters the file;
@@ -30,10 +35,11 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from screening.report.fonts import BODY_FONT, register_fonts
+from screening.report.fonts import BODY_FONT, BODY_FONT_BOLD, register_fonts
 from screening.report.paragraph import TextParagraph, user_paragraph
 from screening.report.styles import CLINICIAN_STYLES, DocumentStyles
 from screening.report.tables import FRAME_HEIGHT
@@ -45,6 +51,11 @@ DEFAULT_CREATOR = "ketamine-screening"
 _FOOTER_GAP = 10.0  # between the body frame and the footer's hairline
 _RULE_GAP = 3.0  # between the hairline and the first footer line
 _PAGE_NUMBER_WIDTH = 90.0
+_BANNER_TOP = 22.0  # from the top edge of the page to the banner's border
+_BANNER_GAP = 10.0  # between the banner and the body frame
+_BANNER_PADDING = (8.0, 4.0)  # horizontal, vertical
+_BANNER_BACKGROUND = colors.Color(0.99, 0.88, 0.88)
+_BANNER_SYMBOL = "\u26a0"  # ⚠
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,35 @@ class _Footer:
         canvas.restoreState()
 
 
-def _canvas_class(footer: _Footer, generated_at: datetime) -> type[Any]:
+class _Banner:
+    """A notice drawn at the top of every page: symbol and words in bold, in a bordered tinted box."""
+
+    def __init__(self, text: str, styles: DocumentStyles, width: float, page_height: float, left: float):
+        style = ParagraphStyle(
+            f"{styles.body.name}-banner", parent=styles.body, fontName=BODY_FONT_BOLD, spaceAfter=0
+        )
+        markup = f"{_BANNER_SYMBOL}\u00a0\u00a0{text_markup(text, isolate=False)}"
+        self.paragraph = TextParagraph(markup, style)
+        self.left = left
+        self.width = width
+        horizontal, vertical = _BANNER_PADDING
+        _, text_height = self.paragraph.wrap(width - 2 * horizontal, 10_000)
+        self.height = text_height + 2 * vertical
+        self.top = page_height - _BANNER_TOP
+        self.bottom = self.top - self.height
+
+    def draw(self, canvas: Any) -> None:
+        canvas.saveState()
+        canvas.setFillColor(_BANNER_BACKGROUND)
+        canvas.setStrokeColor(colors.black)
+        canvas.setLineWidth(1.5)
+        canvas.rect(self.left, self.bottom, self.width, self.height, stroke=1, fill=1)
+        horizontal, vertical = _BANNER_PADDING
+        self.paragraph.drawOn(canvas, self.left + horizontal, self.bottom + vertical)
+        canvas.restoreState()
+
+
+def _canvas_class(footer: _Footer, banner: _Banner | None, generated_at: datetime) -> type[Any]:
     class FooterCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type information
         """Keeps finished pages until ``save`` so that each footer can say "of Y"."""
 
@@ -121,6 +160,8 @@ def _canvas_class(footer: _Footer, generated_at: datetime) -> type[Any]:
             for number, state in enumerate(pages, start=1):
                 self.__dict__.update(state)
                 footer.draw(self, number, len(pages))
+                if banner is not None:
+                    banner.draw(self)
                 self._doc.updateSignature("\n".join(self._code))
                 super().showPage()
             super().save()
@@ -143,6 +184,7 @@ def build_pdf(
     keywords: Sequence[str] = (),
     creator: str = DEFAULT_CREATOR,
     lang: str = "en",
+    banner: str | None = None,
 ) -> bytes:
     """Lay out ``story`` on pages and return the PDF bytes.
 
@@ -150,7 +192,7 @@ def build_pdf(
     information; ``generated_at`` (timezone-aware) is its creation date. ``footer_lines`` are printed
     literally at the bottom of every page, with ``page_label`` (``{page}`` and ``{pages}`` are
     filled in) on the right. ``styles`` supplies the footer's styles; ``lang`` is the document's
-    language tag for screen readers.
+    language tag for screen readers. ``banner`` (plain words) is printed at the top of every page.
 
     The story's flowables are consumed: build a fresh story for every call.
     """
@@ -160,7 +202,12 @@ def build_pdf(
     body_width = width - margins.left - margins.right
     footer = _Footer(footer_lines, page_label, styles, body_width, margins)
     frame_bottom = margins.bottom + footer.height + _FOOTER_GAP
-    frame_height = height - margins.top - frame_bottom
+    frame_top = height - margins.top
+    notice = None
+    if banner is not None and banner.strip():
+        notice = _Banner(banner, styles, body_width, height, margins.left)
+        frame_top = min(frame_top, notice.bottom - _BANNER_GAP)
+    frame_height = frame_top - frame_bottom
     if frame_height < 72:
         raise ValueError("the margins and footer leave less than one inch for the page body")
     buffer = io.BytesIO()
@@ -195,7 +242,7 @@ def build_pdf(
     document.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     token = FRAME_HEIGHT.set(frame_height)
     try:
-        document.build(list(story), canvasmaker=_canvas_class(footer, generated_at))
+        document.build(list(story), canvasmaker=_canvas_class(footer, notice, generated_at))
     finally:
         FRAME_HEIGHT.reset(token)
     return buffer.getvalue()

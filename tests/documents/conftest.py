@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import pytest
-from documents_cases import CASES, GENERATED_AT
+from documents_cases import CASES, DOCUMENT_NOTES, GENERATED_AT
 from pypdf import PdfReader
 
 from screening.assessment import Assessment
 from screening.config import ClinicSettings, CrisisLine
 from screening.definition import Definition
 from screening.loading import BUNDLED_DIRECTORY, load_catalog
-from screening.report.documents import AmendmentNote, Documents, build_documents
+from screening.report.documents import AmendmentNote, Documents, LifecycleNote, build_documents
 
 INTAKE_ID = "ketamine-trd-intake"
 PDFTOTEXT = shutil.which("pdftotext")
@@ -122,17 +122,33 @@ def intake() -> Definition:
 
 @pytest.fixture(scope="session")
 def build(intake: Definition) -> Build:
-    """build(case name, settings=CLINIC, amendments=()) -> Built, cached per arguments."""
+    """build(case name, settings=CLINIC, amendments=(), lifecycle=None) -> Built, cached per arguments.
+
+    The lifecycle and amendments default to the case's ``DOCUMENT_NOTES`` (the reopened cases), else
+    none: the lifecycle then follows from the answers (signed when the review has ``signed_at``).
+    """
     cache: dict[tuple[object, ...], Built] = {}
 
     def make(
-        name: str, *, settings: ClinicSettings = CLINIC, amendments: Sequence[AmendmentNote] = ()
+        name: str,
+        *,
+        settings: ClinicSettings = CLINIC,
+        amendments: Sequence[AmendmentNote] | None = None,
+        lifecycle: LifecycleNote | None = None,
     ) -> Built:
-        key = (name, settings.model_dump_json(), tuple(amendments))
+        case_lifecycle, case_amendments = DOCUMENT_NOTES.get(name, (None, ()))
+        amendments = tuple(case_amendments if amendments is None else amendments)
+        lifecycle = case_lifecycle if lifecycle is None else lifecycle
+        key = (name, settings.model_dump_json(), amendments, lifecycle)
         if key not in cache:
             assessment = CASES[name]().assess(intake)
             documents = build_documents(
-                intake, assessment, settings=settings, generated_at=GENERATED_AT, amendments=amendments
+                intake,
+                assessment,
+                settings=settings,
+                generated_at=GENERATED_AT,
+                amendments=amendments,
+                lifecycle=lifecycle,
             )
             cache[key] = Built(assessment, documents)
         return cache[key]

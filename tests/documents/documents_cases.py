@@ -17,6 +17,7 @@ from screening.answers_file import read_answers_file
 from screening.assessment import Assessment
 from screening.definition import Definition
 from screening.engine import assess
+from screening.report.documents import AmendmentNote, ChangeNote, LifecycleNote
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE_FILE = HERE / "golden" / "answers-example.yaml"
@@ -135,6 +136,50 @@ def hostile() -> Case:
     )
 
 
+def reopened() -> Case:
+    """The example, signed, then amended ("Patient recalled a stent": heart disease now Yes), which
+    fired a new relative flag and so reopened it: the review lost its ``signed_at``."""
+    return _changed({"heart_disease": True}, {"signed_at": None})
+
+
+def reopened_refused() -> Case:
+    """Reopened after the decision was "do not proceed"."""
+    return _changed({"heart_disease": True}, {"signed_at": None, "decision": "do_not_proceed"})
+
+
+# What the workflow's ``document_notes`` gives for the reopened cases.
+SIGNED_AT = dt.datetime(2026, 11, 18, 16, 5, tzinfo=dt.UTC)
+REOPENED_AT = dt.datetime(2026, 12, 2, 10, 15, tzinfo=dt.UTC)
+HOSTILE_TEXT = "<b>x</b> & <font>"
+AMENDMENTS = (
+    AmendmentNote(
+        dt.datetime(2026, 11, 19, 9, 5, tzinfo=dt.UTC),
+        "Dr. Samuel Adeyemi, MD",
+        "Start date moved at the patient's request",
+        (ChangeNote("Start date", "2026-11-30", "2026-12-02"),),
+    ),
+    AmendmentNote(
+        REOPENED_AT,
+        "Mai Tran",
+        "Patient recalled a stent",
+        (ChangeNote("Heart disease", "No", "Yes"), ChangeNote("Weight", "81.5 kg", "83 kg")),
+    ),
+)
+REOPENED = LifecycleNote(
+    state="reopened",
+    sentence="Reopened after an amendment on 2026-12-02: Heart disease now Yes. Needs re-signing",
+    because=("New relative flag: Heart disease or prior stroke",),
+    since=REOPENED_AT,
+    signed_by="Dr. Samuel Adeyemi, MD",
+    signed_at=SIGNED_AT,
+)
+#: The lifecycle and amendments a case's documents are built with (others: from the answers).
+DOCUMENT_NOTES: dict[str, tuple[LifecycleNote | None, tuple[AmendmentNote, ...]]] = {
+    "reopened": (REOPENED, AMENDMENTS),
+    "reopened_refused": (REOPENED, AMENDMENTS),
+}
+
+
 def names(name: str) -> Callable[[], Case]:
     def make() -> Case:
         return _changed({"patient_name": name})
@@ -161,4 +206,6 @@ CASES: dict[str, Callable[[], Case]] = {
     "arabic": names(ARABIC_NAME),
     "vietnamese": names(VIETNAMESE_NAME),
     "cjk": names(CJK_NAME),
+    "reopened": reopened,
+    "reopened_refused": reopened_refused,
 }

@@ -249,7 +249,7 @@ def test_needs_review_with_acknowledgements(build: Build) -> None:
     assert review is not None and review.unmatched_acknowledgements == ["ci.rel.porphyria"]
     built.summary.assert_contains(
         "DRAFT — NOT SIGNED",
-        "Status: NEEDS REVIEW · DRAFT, NOT SIGNED",
+        "Status: NEEDS REVIEW · Draft: not signed",
         "Controlled on lisinopril; recheck before each session.",
         "Glaucoma or raised intraocular pressure",
         "Not acknowledged",

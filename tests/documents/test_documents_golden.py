@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from documents_cases import CASES, GENERATED_AT, HERE
+from documents_cases import CASES, DOCUMENT_NOTES, GENERATED_AT, HERE
 
 from screening.config import ClinicSettings
 from screening.definition import Definition
@@ -35,9 +35,9 @@ GOLDEN_CLINIC = ClinicSettings(
     phone="+1 555 0100",
     address="12 River Road, Springfield",
 )
-# The SPEC's example answers (IV ketamine, signed), and an unsigned esketamine screening with a
-# positive suicide-risk screen and a right-to-left name.
-GOLDEN_CASES = {"example": "example", "crisis-esketamine": "crisis"}
+# The SPEC's example answers (IV ketamine, signed), an unsigned esketamine screening with a
+# positive suicide-risk screen and a right-to-left name, and the example reopened by an amendment.
+GOLDEN_CASES = {"example": "example", "crisis-esketamine": "crisis", "reopened": "reopened"}
 
 
 def pinned_definition() -> Definition:
@@ -55,8 +55,14 @@ def golden_documents(name: str) -> Documents:
         case.review["protocol"] = "esketamine-induction"
         case.answers["patient_name"] = "שרה כהן"
     definition = pinned_definition()
+    lifecycle, amendments = DOCUMENT_NOTES.get(GOLDEN_CASES[name], (None, ()))
     return build_documents(
-        definition, case.assess(definition), settings=GOLDEN_CLINIC, generated_at=GENERATED_AT
+        definition,
+        case.assess(definition),
+        settings=GOLDEN_CLINIC,
+        generated_at=GENERATED_AT,
+        amendments=amendments,
+        lifecycle=lifecycle,
     )
 
 
@@ -84,7 +90,7 @@ def test_same_bytes_in_a_fresh_process(built: dict[str, Documents]) -> None:
         "import hashlib, sys\n"
         f"sys.path.insert(0, {str(HERE)!r})\n"
         "from test_documents_golden import golden_documents\n"
-        "for name in ('example',):\n"
+        "for name in ('example', 'reopened'):\n"
         "    documents = golden_documents(name)\n"
         "    digests = [hashlib.sha256(pdf).hexdigest() for pdf in (documents.summary, documents.handout)]\n"
         "    print(*digests)\n"
@@ -95,9 +101,9 @@ def test_same_bytes_in_a_fresh_process(built: dict[str, Documents]) -> None:
     )
     expected = [
         f"{hashlib.sha256(built[name].summary).hexdigest()} {hashlib.sha256(built[name].handout).hexdigest()}"
-        for name in ("example",)
+        for name in ("example", "reopened")
     ]
-    assert result.stdout.decode().split("\n")[:1] == expected
+    assert result.stdout.decode().split("\n")[:2] == expected
 
 
 def test_pinned_questionnaires_load_without_issues() -> None:

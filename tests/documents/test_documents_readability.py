@@ -51,7 +51,9 @@ def prose(pdf: Pdf) -> str:
 
 
 @pytest.mark.usefixtures("pyphen_syllables")
-@pytest.mark.parametrize("case", ["example", "esketamine", "crisis", "no_plan", "contraindicated"])
+@pytest.mark.parametrize(
+    "case", ["example", "esketamine", "crisis", "no_plan", "contraindicated", "reopened"]
+)
 def test_handout_reading_grade_is_8_or_lower(build: Build, case: str) -> None:
     text = prose(build(case).handout)
     assert len(text.split()) > 300
@@ -100,7 +102,7 @@ def _text_sizes(pdf: Pdf) -> Iterator[tuple[float, float]]:
                 yield size, _multiply(line, ctm)[5]
 
 
-@pytest.mark.parametrize("case", ["example", "crisis", "hostile"])
+@pytest.mark.parametrize("case", ["example", "crisis", "hostile", "reopened"])
 def test_handout_body_type_is_12_point_or_more(build: Build, case: str) -> None:
     assert HANDOUT_STYLES.body.fontSize >= 12
     assert HANDOUT_STYLES.table_cell.fontSize >= 12
