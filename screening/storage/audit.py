@@ -164,6 +164,7 @@ class ReplayedState:
     signed_at: str | None
     lifecycle: str = "draft"
     discarded: bool = False
+    reopened: dict[str, JsonValue] | None = None
 
 
 def _changes(payload: Mapping[str, JsonValue]) -> Iterator[tuple[str, JsonValue]]:
@@ -195,6 +196,7 @@ def replay(checked: Iterable[tuple[StoredEvent, dict[str, JsonValue]]]) -> Repla
                 state.signer = stored.actor
                 state.signed_at = timestamp(stored.at)
                 state.lifecycle = "signed"
+                state.reopened = None
         elif kind == "amended":
             for item_id, new in _changes(payload):
                 state.answers[item_id] = new
@@ -207,6 +209,14 @@ def replay(checked: Iterable[tuple[StoredEvent, dict[str, JsonValue]]]) -> Repla
             lifecycle = payload.get("lifecycle")
             if isinstance(lifecycle, dict) and isinstance(lifecycle.get("new"), str):
                 state.lifecycle = str(lifecycle["new"])
+                if state.lifecycle == "reopened":
+                    state.reopened = {
+                        "at": timestamp(stored.at),
+                        "by": stored.actor.get("name"),
+                        "reason": payload.get("reason"),
+                        "because": payload.get("reopened_because"),
+                        "changes": payload.get("changes_in_words"),
+                    }
         elif kind == "discarded":
             state.discarded = True
     return state

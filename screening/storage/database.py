@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect
 from sqlalchemy.engine import URL, make_url
 
 from screening.storage.errors import InvalidRequest, SchemaVersionError
+from screening.storage.records import LIFECYCLES
 from screening.storage.schema import APPEND_ONLY_TRIGGERS, SCHEMA_VERSION, Base, SchemaVersionRow
 
 logger = logging.getLogger(__name__)
@@ -131,10 +132,12 @@ def _upgrade_1_to_2(connection: Connection) -> None:
 
     Screenings signed under version 1 become `signed`, the others `draft`; the decision is copied
     from each stored review. Nothing is removed, and the audit trail is not touched: version 1
-    events replay to exactly these values.
+    events replay to exactly these values. The columns get the constraints a new database has.
     """
+    lifecycles = ", ".join(f"'{lifecycle}'" for lifecycle in LIFECYCLES)
     for statement in (
-        "ALTER TABLE screenings ADD COLUMN lifecycle VARCHAR(10) DEFAULT 'draft' NOT NULL",
+        "ALTER TABLE screenings ADD COLUMN lifecycle VARCHAR(10) DEFAULT 'draft' NOT NULL "
+        f"CONSTRAINT ck_screenings_lifecycle CHECK (lifecycle IN ({lifecycles}))",
         "ALTER TABLE screenings ADD COLUMN decision VARCHAR(20)",
         "ALTER TABLE screenings ADD COLUMN reopened_json TEXT",
         "ALTER TABLE screenings ADD COLUMN discarded_at "

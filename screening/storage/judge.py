@@ -22,7 +22,8 @@ class State:
 
     `answers` holds the answers that have a value; `review` the review fields (with `signed_at`
     while signed). `files()` returns the pinned questionnaire files (read on demand, in the same
-    transaction), for a judge that does not have the definition at hand.
+    transaction), for a judge that does not have the definition at hand; it raises RuntimeError
+    once the write is over.
     """
 
     screening_id: str

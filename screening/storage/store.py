@@ -557,8 +557,9 @@ class Store:
             if row.content_revision > base_revision:
                 raise self._conflict(session, row, _changed_since(session, row, base_revision), base_revision)
             now = self._now()
-            self._append(session, row, "discarded", {"reason": reason}, user=user, now=now)
+            seq = self._append(session, row, "discarded", {"reason": reason}, user=user, now=now)
             row.discarded_at = now
+            row.status_revision = seq  # the content did not change: its status still holds
             result = _result(row, base_revision, changed=True, others_changed=False)
         logger.info("Screening %s discarded", screening_id)
         return result
@@ -589,7 +590,8 @@ class Store:
     def record_document(
         self, screening_id: str, *, user: User, document: str, details: Mapping[str, JsonInput] | None = None
     ) -> AuditEvent:
-        """Record in the audit trail that a document was generated (allowed on signed screenings).
+        """Record in the audit trail that a document was generated (allowed on signed screenings,
+        refused on discarded ones).
 
         Not an edit: it never conflicts, leaves `updated_at` alone and does not change anybody's
         base revision; but it is an event, so the screening's revision moves on. Returns the event.
@@ -604,7 +606,7 @@ class Store:
             "details": to_json(details or {}, "The document details"),
         }
         with self._writing() as session:
-            row = self._lock(session, screening_id)
+            row = self._lock_live(session, screening_id)
             now = self._now()
             self._append(session, row, "document_generated", payload, user=user, now=now, content=False)
             session.flush()
@@ -696,6 +698,8 @@ class Store:
         sha256 = row.questionnaire_sha256
 
         def files() -> dict[str, str]:
+            if not session.in_transaction():  # kept past its write: it would read outside the lock
+                raise RuntimeError("State.files() can only be read while the write that judges it runs.")
             stored = session.get_one(DefinitionRow, sha256)
             return dict(json.loads(stored.files_json))
 
@@ -1100,6 +1104,12 @@ def _state_problems(session: Session, row: ScreeningRow, state: ReplayedState) -
         problems.append(AuditProblem("the stored signature differs from the audit trail"))
     if row.lifecycle != state.lifecycle:
         problems.append(AuditProblem("the stored lifecycle state differs from the audit trail"))
+    decision = (state.review or {}).get("decision")
+    if row.decision != (decision if isinstance(decision, str) else None):
+        problems.append(AuditProblem("the stored decision differs from the audit trail"))
+    reopened = None if state.reopened is None else canonical_json(state.reopened)
+    if row.reopened_json != reopened:
+        problems.append(AuditProblem("the stored reason for reopening differs from the audit trail"))
     if (row.discarded_at is not None) != state.discarded:
         problems.append(AuditProblem("the stored discarding differs from the audit trail"))
     return problems

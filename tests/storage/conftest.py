@@ -4,6 +4,9 @@ PostgreSQL: the admin URL comes from $SCREENING_TEST_POSTGRES_URL (default: the 
 trust auth). A fresh database is created for the test session and dropped afterwards; each test
 gets its own schema in it, so tests never see each other's screenings. When the server cannot be
 reached the PostgreSQL half is skipped, unless the variable is set (CI), in which case it fails.
+
+Every store is opened with the same `StandInJudge` (storage_support.py), a stand-in for the
+workflow's rules, so storage is tested without the questionnaire engine.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pytest
 from database_support import postgres_schema_url
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
-from storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock
+from storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock, StandInJudge
 
 from screening.storage import ScreeningDetail, Store
 
@@ -24,6 +27,11 @@ from screening.storage import ScreeningDetail, Store
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def judge() -> StandInJudge:
+    return StandInJudge()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -35,12 +43,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 
 
 @pytest.fixture
-def open_store(database_url: str, clock: FakeClock) -> Iterator[Callable[[], Store]]:
+def open_store(database_url: str, clock: FakeClock, judge: StandInJudge) -> Iterator[Callable[[], Store]]:
     """Opens further stores on the same database (another app process, or after a restart)."""
     opened: list[Store] = []
 
     def open_() -> Store:
-        store = Store(database_url, clock=clock)
+        store = Store(database_url, judge=judge, clock=clock)
         opened.append(store)
         return store
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 
-from screening.storage import EVENT_KINDS, AuditReport, ScreeningDetail, Store
+from screening.storage import EVENT_KINDS, AuditReport, JsonValue, ScreeningDetail, Store
 from screening.storage.audit import GENESIS_HASH, event_hash
 
 NewScreening = Callable[..., ScreeningDetail]
@@ -20,18 +20,17 @@ Tamper = Callable[..., None]
 
 @pytest.fixture
 def history(store: Store, new_screening: NewScreening) -> ScreeningDetail:
-    """A screening whose trail holds every kind of event (9 events)."""
+    """A screening whose trail holds every kind of event but discarding (9 events)."""
     screening = new_screening(patient_name="Ana Silva", phq9_1="several_days")  # 1-3
     store.set_answer(screening.id, "phq9_1", None, user=OTHER_COORDINATOR, base_revision=3)  # 4
     store.set_assessed_on(screening.id, date(2026, 11, 19), user=COORDINATOR, base_revision=4)  # 5
     store.save_review(screening.id, {"decision": "proceed"}, user=PSYCHIATRIST, base_revision=5)  # 6
-    store.sign(screening.id, user=PSYCHIATRIST, base_revision=6, status="candidate")  # 7
+    store.sign(screening.id, user=PSYCHIATRIST, base_revision=6)  # 7
     store.amend(
         screening.id,
         user=PSYCHIATRIST,
         base_revision=7,
         reason="Item 1 answered after all.",
-        status="candidate",
         answers={"phq9_1": "not_at_all"},
     )  # 8
     store.record_document(screening.id, user=PSYCHIATRIST, document="clinician-summary.pdf")  # 9
@@ -49,7 +48,7 @@ def test_an_untouched_trail_verifies(store: Store, history: ScreeningDetail) -> 
     assert report.ok and report.problems == () and report.first_broken is None
     assert report.events_checked == 9 == history.revision
     assert "9 events, intact" in str(report)
-    assert {event.kind for event in history.events} == set(EVENT_KINDS)
+    assert {event.kind for event in history.events} == set(EVENT_KINDS) - {"discarded"}
     assert history.events[0].prev_hash == GENESIS_HASH
     for previous, event in zip(history.events, history.events[1:], strict=False):
         assert event.prev_hash == previous.hash
@@ -57,7 +56,7 @@ def test_an_untouched_trail_verifies(store: Store, history: ScreeningDetail) -> 
 
 def test_the_hash_is_over_a_canonical_serialisation(history: ScreeningDetail) -> None:
     first = history.events[0]
-    actor = {
+    actor: dict[str, JsonValue] = {
         "id": first.actor.id,
         "name": first.actor.name,
         "role": first.actor.role,
@@ -114,7 +113,7 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(
     store: Store, history: ScreeningDetail, tamper: Tamper
 ) -> None:
     event = history.events[5]  # seq 6, the review
-    forged_payload = {"old": {}, "new": {"decision": "do_not_proceed"}}
+    forged_payload: dict[str, JsonValue] = {"old": {}, "new": {"decision": "do_not_proceed"}}
     forged = event_hash(
         prev_hash=event.prev_hash,
         screening_id=history.id,
@@ -234,3 +233,77 @@ def test_one_screening_tampered_leaves_the_others_intact(
     tamper("DELETE FROM audit_events WHERE screening_id = :id AND seq = 2", id=history.id)
     assert store.verify_audit(other.id).ok
     assert not store.verify_audit(history.id).ok
+
+
+# ---------------------------------------------------------------------- lifecycle and discarding
+
+
+@pytest.fixture
+def reopened_and_signed_again(store: Store, new_screening: NewScreening) -> ScreeningDetail:
+    """Signed, reopened by an amendment, signed again, reopened again (7 events)."""
+    screening = new_screening(patient_name="Ana Silva")  # 1-2
+    store.save_review(screening.id, {"decision": "defer"}, user=PSYCHIATRIST, base_revision=2)  # 3
+    store.sign(screening.id, user=PSYCHIATRIST, base_revision=3)  # 4
+    store.amend(
+        screening.id,
+        user=COORDINATOR,
+        base_revision=4,
+        reason="Disclosed.",
+        answers={"current_psychosis": True},
+    )  # 5: reopened
+    store.sign(screening.id, user=PSYCHIATRIST, base_revision=5)  # 6
+    store.amend(
+        screening.id, user=COORDINATOR, base_revision=6, reason="Stroke.", answers={"recent_stroke": True}
+    )  # 7: a new flag reopens it again
+    return store.get_screening(screening.id)
+
+
+def test_the_lifecycle_is_replayed_from_the_trail(
+    store: Store, reopened_and_signed_again: ScreeningDetail
+) -> None:
+    screening = reopened_and_signed_again
+    assert screening.lifecycle == "reopened" and screening.reopened is not None
+    assert screening.reopened.reason == "Stroke."
+    assert [event.payload.get("lifecycle") for event in screening.events[3:]] == [
+        None,
+        {"old": "signed", "new": "reopened"},
+        {"old": "reopened", "new": "signed"},
+        {"old": "signed", "new": "reopened"},
+    ]
+    assert store.verify_audit(screening.id).ok
+
+
+@pytest.mark.parametrize(
+    ("statement", "reason"),
+    [
+        ("UPDATE screenings SET lifecycle = 'signed' WHERE id = :id", "lifecycle state"),
+        ("UPDATE screenings SET lifecycle = 'draft' WHERE id = :id", "lifecycle state"),
+        ("UPDATE screenings SET decision = 'proceed' WHERE id = :id", "decision"),
+        ("UPDATE screenings SET reopened_json = NULL WHERE id = :id", "reason for reopening"),
+        (
+            "UPDATE screenings SET reopened_json = replace(reopened_json, 'Stroke.', 'Typo.') WHERE id = :id",
+            "reason for reopening",
+        ),
+        ("UPDATE screenings SET discarded_at = updated_at WHERE id = :id", "discarding"),
+    ],
+)
+def test_a_lifecycle_changed_behind_the_trail_is_named(
+    store: Store, reopened_and_signed_again: ScreeningDetail, tamper: Tamper, statement: str, reason: str
+) -> None:
+    tamper(statement, id=reopened_and_signed_again.id)
+    reasons = [problem.reason for problem in store.verify_audit(reopened_and_signed_again.id).problems]
+    assert reasons == [f"the stored {reason} differs from the audit trail"]
+
+
+def test_discarding_is_replayed_and_undiscarding_is_caught(
+    store: Store, new_screening: NewScreening, tamper: Tamper
+) -> None:
+    draft = new_screening(patient_name="Ana Silva")
+    store.discard(draft.id, user=COORDINATOR, base_revision=draft.revision, reason="Created twice.")
+    report = store.verify_audit(draft.id)
+    assert report.ok and report.events_checked == 3
+    tamper("UPDATE screenings SET discarded_at = NULL WHERE id = :id", id=draft.id)
+    assert [problem.reason for problem in store.verify_audit(draft.id).problems] == [
+        "the stored discarding differs from the audit trail"
+    ]
+    assert [s.id for s in store.list_screenings()] == [draft.id]  # what the tampering did: verify says so

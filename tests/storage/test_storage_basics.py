@@ -19,12 +19,15 @@ from storage_support import (
     PSYCHIATRIST,
     START,
     FakeClock,
+    StandInJudge,
+    expected_status,
 )
 
 from screening.storage import (
     DATABASE_URL_ENV,
     SCHEMA_VERSION,
     InvalidRequest,
+    JsonInput,
     NotFound,
     QuestionnairePin,
     SchemaVersionError,
@@ -37,7 +40,7 @@ from screening.storage import (
 
 NewScreening = Callable[..., ScreeningDetail]
 
-TRIALS = [
+TRIALS: list[JsonInput] = [
     {"drug": "escitalopram", "weeks": 10, "adequate_dose": True, "adherent": True, "improvement": "lt25"},
     {"drug": "duloxetine", "weeks": 8, "adequate_dose": True, "adherent": True, "improvement": "25to49"},
 ]
@@ -54,8 +57,14 @@ def test_new_screening_pins_the_definition_and_records_its_creation(
     assert created.assessed_on == date(2026, 11, 20)
     assert created.answers == {"patient_name": "Maria Fernández-López", "mrn": "KC-20931"}
     assert (created.patient_name, created.mrn) == ("Maria Fernández-López", "KC-20931")
-    assert created.status == "incomplete" and created.status_current
+    assert created.status == "candidate" == expected_status(created) and created.status_current
     assert created.revision == 3 and not created.locked
+    assert (created.lifecycle, created.decision, created.reopened, created.discarded) == (
+        "draft",
+        None,
+        None,
+        False,
+    )
     assert (created.created_by_id, created.created_by_name) == (COORDINATOR.id, COORDINATOR.name)
     assert created.created_at.tzinfo is not None
     assert [e.kind for e in created.events] == ["screening_created", "answer_set", "answer_set"]
@@ -276,7 +285,8 @@ def test_same_definition_is_stored_once_and_a_mismatch_is_refused(
         ({"definition_files": {}}, "at least one file"),
         ({"definition_files": {"a.yaml": 3}}, "file contents"),
         ({"assessed_on": datetime(2026, 11, 20, 10, 0)}, "must be a date"),
-        ({"status": "fine"}, "Unknown screening status"),
+        ({"answers": {"1st": "x"}}, "Item ids"),
+        ({"answers": {"weight_kg": float("nan")}}, "not finite"),
     ],
 )
 def test_creation_arguments_are_checked(store: Store, changes: dict[str, Any], complaint: str) -> None:
@@ -357,20 +367,31 @@ def test_search_by_name_or_mrn_ignores_case_and_accents(
 
 def test_listing_filters_orders_and_limits(store: Store, clinic: dict[str, ScreeningDetail]) -> None:
     maria, jose = clinic["maria"], clinic["jose"]
-    store.set_answer(
-        maria.id, "phq9_1", "x", user=COORDINATOR, base_revision=maria.revision, status="candidate"
+    store.set_answer(maria.id, "current_psychosis", True, user=COORDINATOR, base_revision=maria.revision)
+    saved = store.set_answer(
+        jose.id, "hypertension_history", True, user=COORDINATOR, base_revision=jose.revision
     )
-    store.save_review(
-        jose.id, {"decision": "defer"}, user=PSYCHIATRIST, base_revision=jose.revision, status="needs_review"
+    saved = store.save_review(
+        jose.id, {"decision": "defer"}, user=PSYCHIATRIST, base_revision=saved.base_revision
     )
-    store.sign(jose.id, user=PSYCHIATRIST, base_revision=jose.revision + 1, status="needs_review")
+    store.sign(jose.id, user=PSYCHIATRIST, base_revision=saved.base_revision)
 
     listed = store.list_screenings()
     assert [s.id for s in listed[:2]] == [jose.id, maria.id]  # most recently updated first
     assert [s.updated_at for s in listed] == sorted((s.updated_at for s in listed), reverse=True)
-    assert [s.id for s in store.list_screenings(status="candidate")] == [maria.id]
-    assert {s.id for s in store.list_screenings(status=["candidate", "needs_review"])} == {maria.id, jose.id}
+    assert [s.id for s in store.list_screenings(status="contraindicated")] == [maria.id]
+    assert {s.id for s in store.list_screenings(status=["contraindicated", "needs_review"])} == {
+        maria.id,
+        jose.id,
+    }
+    assert len(store.list_screenings(status="candidate")) == 3
     assert [s.id for s in store.list_screenings(signed=True)] == [jose.id]
+    assert [s.id for s in store.list_screenings(lifecycle="signed")] == [jose.id]
+    assert len(store.list_screenings(lifecycle=["draft", "reopened"])) == 4
+    assert store.list_screenings(lifecycle="reopened") == []
+    assert [s.id for s in store.list_screenings(decision="defer")] == [jose.id]
+    assert [s.id for s in store.list_screenings(decision=["proceed", "defer"], signed=True)] == [jose.id]
+    assert store.list_screenings(decision="proceed") == []
     assert jose.id not in {s.id for s in store.list_screenings(signed=False)}
     assert len(store.list_screenings(signed=False)) == 4
     assert len(store.list_screenings(limit=2)) == 2
@@ -383,6 +404,10 @@ def test_listing_filters_orders_and_limits(store: Store, clinic: dict[str, Scree
             store.list_screenings(limit=bad_limit)
     with pytest.raises(InvalidRequest, match="Unknown screening status"):
         store.list_screenings(status="bogus")  # type: ignore[arg-type]
+    with pytest.raises(InvalidRequest, match="Unknown lifecycle state"):
+        store.list_screenings(lifecycle="archived")  # type: ignore[arg-type]  # a wrong value on purpose
+    with pytest.raises(InvalidRequest, match="Unknown decision"):
+        store.list_screenings(decision="maybe")  # type: ignore[arg-type]  # a wrong value on purpose
 
 
 def test_listing_by_screening_date(store: Store, new_screening: NewScreening) -> None:
@@ -390,8 +415,8 @@ def test_listing_by_screening_date(store: Store, new_screening: NewScreening) ->
     middle = new_screening(assessed_on=date(2026, 11, 15), patient_name="Middle")
     late = new_screening(assessed_on=date(2026, 11, 28), patient_name="Late")
 
-    def ids(**bounds: date) -> set[str]:
-        return {s.id for s in store.list_screenings(**bounds)}
+    def ids(assessed_from: date | None = None, assessed_to: date | None = None) -> set[str]:
+        return {s.id for s in store.list_screenings(assessed_from=assessed_from, assessed_to=assessed_to)}
 
     assert ids(assessed_from=date(2026, 11, 15)) == {middle.id, late.id}
     assert ids(assessed_to=date(2026, 11, 15)) == {early.id, middle.id}
@@ -423,6 +448,7 @@ def test_data_survives_a_restart(open_store: Callable[[], Store]) -> None:
     after = second.get_screening(screening.id)
     assert after == before
     assert after.review == {"decision": "proceed"}
+    assert after.decision == "proceed" and after.lifecycle == "draft"
     assert second.verify_audit(screening.id).ok
     assert [s.id for s in second.list_screenings(search="silva")] == [screening.id]
 
@@ -457,7 +483,7 @@ def test_url_comes_from_the_environment_or_defaults_to_the_data_folder(
     target = tmp_path / "elsewhere" / "clinic.db"
     monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{target}")
     assert database_url().database == str(target)
-    with Store() as store:
+    with Store(judge=StandInJudge()) as store:
         assert store.dialect == "sqlite" and store.url.endswith("clinic.db")
     assert target.is_file()
     assert database_url("sqlite:///explicit.db").database == "explicit.db"
@@ -466,11 +492,14 @@ def test_url_comes_from_the_environment_or_defaults_to_the_data_folder(
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
 def test_in_memory_sqlite_is_refused_with_a_reason(url: str) -> None:
     with pytest.raises(InvalidRequest, match="In-memory SQLite"):
-        Store(url)
+        Store(url, judge=StandInJudge())
 
 
 def test_sqlite_connections_are_configured_for_a_clinic_server(tmp_path: Path) -> None:
-    with Store(f"sqlite:///{tmp_path / 'clinic.db'}") as store, store._engine.connect() as connection:
+    with (
+        Store(f"sqlite:///{tmp_path / 'clinic.db'}", judge=StandInJudge()) as store,
+        store._engine.connect() as connection,
+    ):
         settings = {
             pragma: connection.exec_driver_sql(f"PRAGMA {pragma}").scalar_one()
             for pragma in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
@@ -491,7 +520,7 @@ def test_the_clock_decides_every_time(
         return datetime(2026, 1, 1, 12, 0)
 
     with pytest.raises(ValueError, match="timezone-aware"):
-        Store(database_url, clock=naive)
+        Store(database_url, judge=StandInJudge(), clock=naive)
 
 
 def test_no_patient_data_in_messages_logs_or_reprs(
@@ -500,37 +529,54 @@ def test_no_patient_data_in_messages_logs_or_reprs(
     caplog.set_level(logging.DEBUG)
     name, mrn, secret = "Zelda Quintana-Ybarra", "MRN-998877", "my very private note"
     screening = new_screening(patient_name=name, mrn=mrn)
+    draft = new_screening(patient_name=name + " Jr")
     errors: list[Exception] = []
     store.set_answer(screening.id, "notes", secret, user=COORDINATOR, base_revision=screening.revision)
     try:
         store.set_answer(screening.id, "notes", secret + "!", user=OTHER_COORDINATOR, base_revision=1)
     except Exception as error:
         errors.append(error)
-    store.save_review(screening.id, {"decision": "proceed"}, user=PSYCHIATRIST, base_revision=4)
-    store.sign(screening.id, user=PSYCHIATRIST, base_revision=5, status="candidate")
-    for attempt in (
+    store.save_review(screening.id, {"decision": "defer"}, user=PSYCHIATRIST, base_revision=4)
+    store.sign(screening.id, user=PSYCHIATRIST, base_revision=5)
+    attempts: list[Callable[[], object]] = [
         lambda: store.set_answer(screening.id, "notes", secret, user=COORDINATOR, base_revision=6),
-        lambda: store.amend(
-            screening.id, user=COORDINATOR, base_revision=6, reason=secret, status="candidate"
-        ),
-        lambda: store.sign(screening.id, user=COORDINATOR, base_revision=6, status="candidate"),
-        lambda: store.amend(
+        lambda: store.amend(screening.id, user=COORDINATOR, base_revision=6, reason=secret),
+        lambda: store.sign(screening.id, user=COORDINATOR, base_revision=6),
+        lambda: store.update_review(screening.id, {"clinician": secret}, user=COORDINATOR, base_revision=6),
+        lambda: store.discard(screening.id, user=PSYCHIATRIST, base_revision=6, reason=secret),
+        lambda: store.amend(  # refused: 'proceed' on a contraindicated screening
             screening.id,
             user=PSYCHIATRIST,
             base_revision=6,
-            reason="x",
-            status="contraindicated",
-            answers={"notes": secret + "?"},
+            reason=secret,
+            answers={"notes": secret + "?", "current_psychosis": True},
+            review={"decision": "proceed"},
         ),
-    ):
+    ]
+    for attempt in attempts:
         try:
             attempt()
         except Exception as error:
             errors.append(error)
-    assert len(errors) == 5
+    assert len(errors) == 7
+    # an amendment that reopens: the reasons and changes in words name values, but stay out of reprs
+    store.amend(
+        screening.id,
+        user=PSYCHIATRIST,
+        base_revision=6,
+        reason=secret,
+        answers={"notes": secret + "?", "current_psychosis": True},
+    )
+    discarded = store.discard(draft.id, user=COORDINATOR, base_revision=draft.revision, reason=secret)
+    try:
+        store.set_answer(draft.id, "notes", secret, user=COORDINATOR, base_revision=discarded.base_revision)
+    except Exception as error:
+        errors.append(error)
+    assert len(errors) == 8
     detail = store.get_screening(screening.id)
+    assert detail.reopened is not None and any(secret in change for change in detail.reopened.changes)
     texts = [str(e) for e in errors] + [caplog.text, repr(detail), repr(store.list_screenings())]
-    texts += [repr(event) for event in detail.events]
+    texts += [repr(event) for event in detail.events] + [repr(store.get_screening(draft.id))]
     for written in texts:
         for private in (name, mrn, secret, "Zelda"):
             assert private not in written

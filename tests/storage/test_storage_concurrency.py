@@ -9,15 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from storage_support import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN, PSYCHIATRIST
+from storage_support import (
+    COORDINATOR,
+    DEFINITION_FILES,
+    OTHER_COORDINATOR,
+    PIN,
+    PSYCHIATRIST,
+    FakeClock,
+    StandInJudge,
+    expected_status,
+)
 
-from screening.storage import ConflictError, QuestionnairePin, ScreeningDetail, Store, User, WriteResult
+from screening.storage import (
+    ConflictError,
+    LockedError,
+    QuestionnairePin,
+    ScreeningDetail,
+    Store,
+    User,
+    WriteResult,
+)
 
 OpenStore = Callable[[], Store]
 
@@ -155,34 +172,33 @@ def test_the_assessment_date_conflicts(two_stores: tuple[Store, Store], shared: 
     assert "assessed on" in str(raised.value)
 
 
-def test_status_is_kept_only_when_computed_from_the_latest_answers(
-    two_stores: tuple[Store, Store], shared: ScreeningDetail
+def test_the_status_is_judged_with_what_other_writers_saved(
+    two_stores: tuple[Store, Store], shared: ScreeningDetail, judge: StandInJudge
 ) -> None:
     a, b = two_stores
     base = shared.revision
-    a.set_answer(
-        shared.id, "current_psychosis", True, user=COORDINATOR, base_revision=base, status="contraindicated"
-    )
+    a.set_answer(shared.id, "current_psychosis", True, user=COORDINATOR, base_revision=base)
     assert b.get_screening(shared.id).status == "contraindicated"
 
-    # B computed its status without A's answer: it must not replace A's
-    result = b.set_answer(
-        shared.id, "phq9_1", "not_at_all", user=OTHER_COORDINATOR, base_revision=base, status="candidate"
-    )
+    # B has not seen A's answer, but its write is judged with it: the status stays right
+    result = b.set_answer(shared.id, "phq9_1", "not_at_all", user=OTHER_COORDINATOR, base_revision=base)
+    assert result.others_changed
+    assert dict(judge.judged("status")[-1].answers) == {
+        "patient_name": "Ana Silva",
+        "current_psychosis": True,
+        "phq9_1": "not_at_all",
+    }
     summary = a.list_screenings()[0]
-    assert (summary.status, summary.status_current) == ("contraindicated", False)
+    assert (summary.status, summary.status_current) == ("contraindicated", True)
 
-    # B reloads, recomputes with everything and records the status for the list page
-    assert b.update_status(shared.id, "contraindicated", computed_at_revision=result.latest_revision)
-    assert a.get_screening(shared.id).status_current
-    # a status computed before a later change is refused, not stored
-    assert not b.update_status(shared.id, "candidate", computed_at_revision=base)
-    assert a.get_screening(shared.id).status == "contraindicated"
+    # and the other way round: clearing the flag is judged with B's answer too
+    a.set_answer(shared.id, "current_psychosis", None, user=COORDINATOR, base_revision=base + 1)
+    assert b.get_screening(shared.id).status == "candidate"
 
 
 def _race(stores: tuple[Store, Store], writers: int, write: Callable[[Store, int], Any]) -> list[Any]:
     """Runs `writers` calls at once from threads, alternating between the two stores; returns what
-    each returned, or the ConflictError it raised."""
+    each returned, or the ConflictError or LockedError it raised."""
     barrier = threading.Barrier(writers)
     outcomes: list[Any] = [None] * writers
 
@@ -190,8 +206,8 @@ def _race(stores: tuple[Store, Store], writers: int, write: Callable[[Store, int
         barrier.wait()
         try:
             outcomes[index] = write(stores[index % 2], index)
-        except ConflictError as conflict:
-            outcomes[index] = conflict
+        except (ConflictError, LockedError) as refused:
+            outcomes[index] = refused
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(writers)]
     for thread in threads:
@@ -265,3 +281,80 @@ def test_concurrent_creations_share_one_copy_of_a_new_definition(
         ).scalar_one()
     assert copies == 1
     assert all(two_stores[0].get_screening(each).definition_files == files for each in created)
+
+
+@pytest.fixture
+def slow_stores(database_url: str, clock: FakeClock) -> Iterator[tuple[Store, Store]]:
+    """Two stores whose judge takes its time: a writer that judged a state another writer changes
+    meanwhile would store a wrong status."""
+    judge = StandInJudge(delay=0.05)
+    stores = (
+        Store(database_url, judge=judge, clock=clock),
+        Store(database_url, judge=judge, clock=clock),
+    )
+    yield stores
+    for store in stores:
+        store.close()
+
+
+def test_concurrent_writers_with_a_slow_judge_end_with_the_right_status(
+    slow_stores: tuple[Store, Store],
+) -> None:
+    a, _ = slow_stores
+    screening = a.create_screening(
+        user=COORDINATOR, questionnaire=PIN, definition_files=DEFINITION_FILES, assessed_on=date(2026, 11, 20)
+    )
+    # one writer makes it complete, one contraindicates it, the others add answers; none of them has
+    # seen the others' answers, so each status must be judged inside the write, under its lock
+    writes: list[dict[str, Any]] = [
+        {"patient_name": "Ana Silva"},
+        {"current_psychosis": True},
+        *({f"phq9_{i}": i} for i in range(1, 5)),
+    ]
+    outcomes = _race(
+        slow_stores,
+        len(writes),
+        lambda store, i: store.set_answers(
+            screening.id, writes[i], user=COORDINATOR, base_revision=screening.revision
+        ),
+    )
+    assert all(isinstance(outcome, WriteResult) for outcome in outcomes)
+    final = a.get_screening(screening.id)
+    assert final.status == "contraindicated" == expected_status(final) and final.status_current
+    assert final.revision == screening.revision + len(writes)
+    assert a.verify_audit(screening.id).ok
+
+
+def test_concurrent_signing_and_answering_never_signs_an_unseen_answer(
+    slow_stores: tuple[Store, Store],
+) -> None:
+    a, b = slow_stores
+    screening = a.create_screening(
+        user=COORDINATOR,
+        questionnaire=PIN,
+        definition_files=DEFINITION_FILES,
+        assessed_on=date(2026, 11, 20),
+        answers={"patient_name": "Ana Silva"},
+    )
+    base = a.save_review(
+        screening.id, {"decision": "proceed"}, user=PSYCHIATRIST, base_revision=screening.revision
+    ).base_revision
+    outcomes = _race(
+        (a, b),
+        2,
+        lambda store, i: (
+            store.sign(screening.id, user=PSYCHIATRIST, base_revision=base)
+            if i == 0
+            else store.set_answer(
+                screening.id, "current_psychosis", True, user=COORDINATOR, base_revision=base
+            )
+        ),
+    )
+    final = a.get_screening(screening.id)
+    if isinstance(outcomes[0], WriteResult):  # signed first: the answer was refused, the screening locked
+        assert isinstance(outcomes[1], LockedError)
+        assert (final.lifecycle, final.status) == ("signed", "candidate")
+    else:  # answered first: the signature conflicts with the answer it did not see
+        assert isinstance(outcomes[0], ConflictError) and isinstance(outcomes[1], WriteResult)
+        assert (final.lifecycle, final.status) == ("draft", "contraindicated")
+    assert a.verify_audit(screening.id).ok

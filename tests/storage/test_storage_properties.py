@@ -1,6 +1,6 @@
 """Properties over random sequences of saves from two stores: the answers are always the last value
-each item was given, every stale write to a changed item conflicts, nothing else does, and the
-audit chain stays intact."""
+each item was given, every stale write to a changed item conflicts, nothing else does, the stored
+status is always the judge's status of the stored answers, and the audit chain stays intact."""
 
 from __future__ import annotations
 
@@ -8,21 +8,22 @@ import string
 import unicodedata
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from storage_support import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN
+from storage_support import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN, status_of
 
 from screening.storage import ConflictError, JsonValue, Store
 from screening.storage.values import canonical_json, search_key
 
-ITEMS = ("phq9_1", "weight_kg", "patient_name", "antidepressant_trials")
+SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+ITEMS = ("phq9_1", "weight_kg", "patient_name", "antidepressant_trials", "current_psychosis")
 
-text = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=12)
+text = st.text(alphabet=st.characters(exclude_categories=SURROGATES, exclude_characters="\x00"), max_size=12)
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | text
-json_values = st.recursive(
+json_values = st.just(True) | st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
     max_leaves=6,
@@ -83,6 +84,9 @@ def test_random_saves_keep_answers_and_chain_consistent(
         assert result.latest_revision == revision
         assert result.base_revision == (base if others else revision)
         seen[writer] = result.base_revision
+        stored = stores[1 - writer].list_screenings(limit=1)[0]
+        assert stored.status == status_of({k: v for k, v in values.items() if v is not None})
+        assert stored.status_current
 
     final = stores[1].get_screening(screening.id)
     expected = {item: value for item, value in values.items() if value is not None}
