@@ -32,4 +32,7 @@ if services.settings_error():
     st.sidebar.error(f"clinic.yaml has a problem; defaults are used. {services.settings_error()}")
 
 auth.identity_panel(user)
+requested = state.take_go_to()
+if requested is not None:
+    st.switch_page(requested)
 navigation.run()

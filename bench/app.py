@@ -10,8 +10,10 @@
    ratio (ours / bare; the goal is at most 1.3) are reported. Both sides pay AppTest's own cost;
    scripts are compiled once and kept, as `streamlit run` keeps them (AppTest alone would
    recompile every script on every run).
-2. **Save.** `Store.set_answer` on a SQLite file (write-ahead log, full fsync, as the app runs it):
-   the median and 95th percentile over a few hundred saves, each changing one answer.
+2. **Save.** `Workflow.answer` on a SQLite file (write-ahead log, full fsync, as the app runs it):
+   the median and 95th percentile over a few hundred saves, each changing one answer. A save is
+   what the app's widget callback does: check the answer, store it with the status the workflow
+   computes inside the write, and read the screening back as it is after the write.
 
 Prints readable lines, then one JSON object as the very last line.
 """
@@ -41,10 +43,10 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E40
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from screening.definition import Definition  # noqa: E402
-from screening.engine import assess  # noqa: E402
-from screening.loading import BUNDLED_DIRECTORY, load_catalog  # noqa: E402
+from screening.loading import BUNDLED_DIRECTORY, Catalog, load_catalog  # noqa: E402
 from screening.model import BooleanItem, ChoiceItem  # noqa: E402
-from screening.storage import QuestionnairePin, Store, User  # noqa: E402
+from screening.storage import User  # noqa: E402
+from screening.workflow import Workflow  # noqa: E402
 
 INTAKE_ID = "ketamine-trd-intake"
 GOAL = 1.3
@@ -81,17 +83,11 @@ def _answers(definition: Definition) -> dict[str, Any]:
     return answers
 
 
-def _screening(store: Store, definition: Definition) -> str:
-    answers = _answers(definition)
-    detail = store.create_screening(
-        user=USER,
-        questionnaire=QuestionnairePin(definition.id, definition.version, definition.sha256),
-        definition_files=dict(definition.files),
-        assessed_on=ASSESSED_ON,
-        answers=answers,
-        status=assess(definition, answers, assessed_on=ASSESSED_ON).status,
+def _screening(workflow: Workflow, definition: Definition) -> str:
+    screening = workflow.create(
+        USER, questionnaire=definition.id, assessed_on=ASSESSED_ON, answers=_answers(definition)
     )
-    return detail.id
+    return screening.id
 
 
 # ---------------------------------------------------------------------------------------------
@@ -164,7 +160,9 @@ def _choices(definition: Definition, item: ChoiceItem | BooleanItem) -> list[Any
     return [option.code for option in definition.options(item)]
 
 
-def bench_rerun(identifier: str, definition: Definition, section: int, repeats: int) -> dict[str, Any]:
+def bench_rerun(
+    workflow: Workflow, identifier: str, definition: Definition, section: int, repeats: int
+) -> dict[str, Any]:
     view = definition.sections[section]
     items = [item for item in view.section.items if isinstance(item, (ChoiceItem, BooleanItem))]
     # Every turn changes one answer, following a Gray code over the section's items, so that no
@@ -208,8 +206,7 @@ def bench_rerun(identifier: str, definition: Definition, section: int, repeats: 
             ours_times.append(mine)
             bare_times.append(theirs)
     assert not ours.exception, [e.value for e in ours.exception]
-    with Store() as store:
-        stored = store.get_screening(identifier, events=False).answers
+    stored = workflow.get(identifier).answers
     assert {item_id: stored.get(item_id) for item_id in expected} == expected
 
     ours_ms = statistics.median(ours_times) * 1000
@@ -227,17 +224,15 @@ def bench_rerun(identifier: str, definition: Definition, section: int, repeats: 
 # 2. one saved answer
 
 
-def bench_save(store: Store, identifier: str, saves: int) -> dict[str, float]:
-    revision = store.get_screening(identifier, events=False).revision
+def bench_save(workflow: Workflow, identifier: str, saves: int) -> dict[str, float]:
+    revision = workflow.get(identifier).revision
     times: list[float] = []
     for turn in range(saves + 5):
         value = ["several_days", "nearly_every_day"][turn % 2]
         start = time.perf_counter()
-        result = store.set_answer(
-            identifier, "phq9_2", value, user=USER, base_revision=revision, status="needs_review"
-        )
+        screening = workflow.answer(identifier, {"phq9_2": value}, user=USER, base_revision=revision)
         elapsed = time.perf_counter() - start
-        revision = result.base_revision
+        revision = screening.revision
         if turn >= 5:
             times.append(elapsed)
     times.sort()
@@ -255,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", type=int, default=1, help="intake section (0-based; 1 is PHQ-9)")
     options = parser.parse_args(argv)
 
-    definition = load_catalog([BUNDLED_DIRECTORY]).get(INTAKE_ID)
+    catalog: Catalog = load_catalog([BUNDLED_DIRECTORY])
+    definition = catalog.get(INTAKE_ID)
     assert definition is not None
 
     with tempfile.TemporaryDirectory(prefix="bench-app-") as folder:
@@ -263,18 +259,18 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop("SCREENING_QUESTIONNAIRES", None)
         os.environ["SCREENING_CLINIC_FILE"] = str(Path(folder) / "no-clinic.yaml")
         Path(folder, "no-clinic.yaml").write_text("name: Bench clinic\n", encoding="utf-8")
-        with Store() as store:
-            rerun_screening = _screening(store, definition)
-            save_screening = _screening(store, definition)
+        with Workflow(questionnaires=catalog) as workflow:
+            rerun_screening = _screening(workflow, definition)
+            save_screening = _screening(workflow, definition)
             print(f"Intake rerun after one answer changes ({options.repeats} reruns on each side)")
-            rerun = bench_rerun(rerun_screening, definition, options.section, options.repeats)
+            rerun = bench_rerun(workflow, rerun_screening, definition, options.section, options.repeats)
             print(f"  section:                       {rerun['section']} ({rerun['widgets']} answer widgets)")
             print(f"  ours (median):                 {rerun['ours_ms']:8.1f} ms")
             print(f"  bare script, same widgets:     {rerun['bare_ms']:8.1f} ms")
             verdict = "meets" if rerun["ratio"] <= GOAL else "misses"
             print(f"  ratio ours / bare:             {rerun['ratio']:8.2f}  ({verdict} the goal of {GOAL})")
-            print(f"Saving one answer with Store.set_answer on SQLite ({options.saves} saves)")
-            save = bench_save(store, save_screening, options.saves)
+            print(f"Saving one answer with Workflow.answer on SQLite ({options.saves} saves)")
+            save = bench_save(workflow, save_screening, options.saves)
             print(f"  median:                        {save['median_ms']:8.2f} ms")
             print(f"  95th percentile:               {save['p95_ms']:8.2f} ms")
 

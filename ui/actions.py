@@ -1,41 +1,88 @@
-"""What the pages do to a screening: save answers and the review, sign, amend.
+"""What the pages do to a screening: save answers and the review, sign, amend, discard.
 
-Every function here runs in a widget callback or after a button, talks to the store, keeps the
-revision the user has seen, and turns storage refusals into messages for the next run. Nothing
-the user typed is lost: a conflicting save is kept as a pending `Conflict` until the user decides.
+A thin caller of `screening.workflow.Workflow`: every function runs in a widget callback or after a
+button, calls the workflow with the revision the user saw (`state.revision`), keeps the revision it
+gives back, and turns `Refused` (by its `rule`) and `Conflict` into messages for the next run. The
+workflow computes the status and applies the lifecycle rules; nothing here does. Nothing the user
+typed is lost: a conflicting save is kept as a pending `state.Conflict` until the user decides.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 import streamlit as st
 
-from screening.definition import Definition
-from screening.model import Status
-from screening.storage import (
-    ConflictError,
-    InvalidRequest,
-    JsonValue,
-    LockedError,
-    NotFound,
-    PermissionDenied,
-    QuestionnairePin,
-    SigningRefused,
-    User,
-)
+from screening.storage import JsonValue, StorageError, User
+from screening.workflow import ConflictError, Refused, Screening
 from ui import services, state
 
 logger = logging.getLogger(__name__)
 
+# What the app says for a refusal whose own message is written for another audience (it names ids
+# or a user id). Every other rule's message is shown as the workflow words it.
+_REFUSALS = {
+    "locked": "This screening is signed and locked. Record changes as an amendment with a reason.",
+    "role": "Only a psychiatrist can do this.",
+    "reason": "Give a reason.",
+    "no_change": "The amendment changes nothing: choose a new value.",
+    "not_signed": "This screening is not signed: change it on the intake and review pages.",
+    "discarded": "This draft was discarded.",
+    "discard_signed": "A screening that was signed cannot be discarded, only amended.",
+    "questionnaire": "The intake questionnaire has errors and cannot be used; see Questionnaires.",
+    "definition": "The questionnaire of this screening cannot be loaded.",
+}
 
-def _status_with(
-    definition: Definition, answers: Mapping[str, Any], assessed_on: dt.date, review: Mapping[str, Any] | None
-) -> Status:
-    return services.assessment_of(definition, answers, assessed_on, review).status
+
+def refusal_words(refused: Refused) -> str:
+    """A refusal in the words the app shows (by its stable `rule`, never by its text)."""
+    return _REFUSALS.get(refused.rule, str(refused))
+
+
+def _base(identifier: str) -> int | None:
+    """The revision the user last saw (loaded now when the page has not recorded one)."""
+    seen = state.revision(identifier)
+    if seen is not None:
+        return seen
+    screening = services.load(identifier)
+    return None if screening is None else screening.revision
+
+
+def others_changed(
+    screening: Screening,
+    base: int,
+    *,
+    answers: Iterable[str] = (),
+    review: bool = False,
+    assessed_on: bool = False,
+) -> bool:
+    """Whether anybody changed a target of `screening` after `base` other than the targets just
+    written (`answers`, the review, the date), so that the user has not seen it yet."""
+    detail = screening.detail
+    mine = set(answers)
+    if any(revision > base for item, revision in detail.answer_revisions.items() if item not in mine):
+        return True
+    if not review and (detail.review_revision or 0) > base:
+        return True
+    return not assessed_on and detail.assessed_on_revision > base
+
+
+def _after_write(
+    identifier: str,
+    base: int,
+    screening: Screening,
+    *,
+    answers: Iterable[str] = (),
+    review: bool = False,
+    assessed_on: bool = False,
+) -> bool:
+    """Keep the revision for the user's next write: it only moves past the writes of others once
+    the page has shown them. Returns whether others changed the screening meanwhile."""
+    unseen = others_changed(screening, base, answers=answers, review=review, assessed_on=assessed_on)
+    state.set_revision(identifier, base if unseen else screening.revision)
+    return unseen
 
 
 def _keep_conflict(target: str, mine: JsonValue, conflict: ConflictError) -> None:
@@ -51,172 +98,163 @@ def _keep_conflict(target: str, mine: JsonValue, conflict: ConflictError) -> Non
     )
 
 
+# ------------------------------------------------------------------ drafts
+
+
 def create_screening(user: User) -> str | None:
-    """Open a new screening on today's date with the current intake definition."""
-    definition = services.catalog().get(services.SCREENING_ID)
-    if definition is None:
-        state.notify("The intake questionnaire has errors and cannot be used; see Questionnaires.")
+    """Open a new draft screening on today's date with the current intake questionnaire."""
+    try:
+        screening = services.workflow().create(
+            user, questionnaire=services.SCREENING_ID, assessed_on=dt.date.today()
+        )
+    except Refused as refused:
+        state.notify(refusal_words(refused))
         return None
-    detail = services.store().create_screening(
-        user=user,
-        questionnaire=QuestionnairePin(definition.id, definition.version, definition.sha256),
-        definition_files=dict(definition.files),
-        assessed_on=dt.date.today(),
-        status=_status_with(definition, {}, dt.date.today(), None),
-    )
-    state.set_revision(detail.id, detail.revision)
-    return detail.id
+    state.set_revision(screening.id, screening.revision)
+    return screening.id
 
 
 def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str | None = None) -> bool:
-    """Save one answer now. Returns False when it was not saved (a conflict or a lock)."""
+    """Save one answer now. Returns False when it was not saved (a conflict, a lock, a refusal)."""
     user = state.user()
-    base = state.revision(identifier)
-    # The screening as the user saw it: the status handed to the store is only kept when nobody
-    # else changed the screening since `base`, and then this is also the screening as it is now.
-    loaded = services.load_seen(identifier, base)
-    if user is None or loaded is None:
+    base = _base(identifier)
+    if user is None or base is None:
         return False
-    if base is None:
-        base = loaded.detail.revision
-    answers = loaded.answers
-    if value is None:
-        answers.pop(item_id, None)
-    else:
-        answers[item_id] = value
-    status = _status_with(loaded.definition, answers, loaded.detail.assessed_on, loaded.detail.review)
     try:
-        result = services.store().set_answer(
-            identifier, item_id, value, user=user, base_revision=base, status=status
-        )
+        screening = services.workflow().answer(identifier, {item_id: value}, user=user, base_revision=base)
     except ConflictError as conflict:
         _keep_conflict(item_id, value, conflict)
         return False
-    except LockedError:
-        state.notify("This screening is signed and locked. Record changes as an amendment with a reason.")
+    except Refused as refused:
+        if refused.rule in ("invalid_answer", "unknown_item"):
+            state.reject_answer(identifier, item_id, refusal_words(refused))
+        else:
+            state.notify(refusal_words(refused))
         return False
-    state.set_revision(identifier, result.base_revision)
     state.resolve_conflict(item_id)
+    state.accept_answer(identifier, item_id)
     if widget is not None:
         state.mark_synced(widget, state.widget_value(widget))
-    if result.others_changed:
+    if _after_write(identifier, base, screening, answers=[item_id]):
         state.notify("Someone else also changed this screening; their answers are shown now.")
     return True
 
 
-def keep_theirs(identifier: str, item_id: str) -> None:
+def keep_theirs(identifier: str, target: str) -> None:
     """Drop the user's conflicting input and show the stored value."""
-    state.resolve_conflict(item_id)
-    loaded = services.load(identifier)
-    if loaded is not None:
-        state.set_revision(identifier, loaded.detail.revision)
+    state.resolve_conflict(target)
+    screening = services.load(identifier)
+    if screening is not None:
+        state.set_revision(identifier, screening.revision)
 
 
-def save_mine(identifier: str, item_id: str) -> None:
+def save_mine(identifier: str, target: str) -> None:
     """Save the user's conflicting input over the other change, now that they have seen it."""
-    conflict = state.conflicts().get(item_id)
-    loaded = services.load(identifier)
-    if conflict is None or loaded is None:
+    conflict = state.conflicts().get(target)
+    screening = services.load(identifier)
+    if conflict is None or screening is None:
         return
-    state.set_revision(identifier, loaded.detail.revision)
-    if item_id == "review":
-        mine = conflict.mine if isinstance(conflict.mine, dict) else {}
-        save_review(identifier, mine)
+    state.set_revision(identifier, screening.revision)
+    if target == "review":
+        save_review(identifier, conflict.mine if isinstance(conflict.mine, dict) else {})
     else:
-        save_answer(identifier, item_id, conflict.mine)
+        save_answer(identifier, target, conflict.mine)
 
 
 def set_assessed_on(identifier: str, day: dt.date) -> None:
     user = state.user()
-    loaded = services.load(identifier)
-    if user is None or loaded is None:
+    base = _base(identifier)
+    if user is None or base is None:
         return
-    status = _status_with(loaded.definition, loaded.answers, day, loaded.detail.review)
-    base = state.revision(identifier) or loaded.detail.revision
     try:
-        result = services.store().set_assessed_on(
-            identifier, day, user=user, base_revision=base, status=status
-        )
+        screening = services.workflow().set_assessed_on(identifier, day, user=user, base_revision=base)
     except ConflictError as conflict:
         state.notify(f"The screening date was changed by {conflict.changed_by}; it was not saved.")
         return
-    except LockedError:
-        state.notify("This screening is signed and locked.")
+    except Refused as refused:
+        state.notify(refusal_words(refused))
         return
-    state.set_revision(identifier, result.base_revision)
+    _after_write(identifier, base, screening, assessed_on=True)
 
 
-def save_review(identifier: str, review: Mapping[str, Any]) -> bool:
-    """Replace the review (without `signed_at`). Returns False when it was not saved."""
+def save_review(identifier: str, fields: Mapping[str, JsonValue]) -> bool:
+    """Record the review fields given (the others are kept; None unsets one). Returns False when
+    nothing was saved."""
     user = state.user()
-    loaded = services.load(identifier)
-    if user is None or loaded is None:
+    base = _base(identifier)
+    if user is None or base is None:
         return False
-    status = _status_with(loaded.definition, loaded.answers, loaded.detail.assessed_on, review)
-    base = state.revision(identifier) or loaded.detail.revision
-    clean = {key: value for key, value in review.items() if key != "signed_at"}
     try:
-        result = services.store().save_review(identifier, clean, user=user, base_revision=base, status=status)
+        screening = services.workflow().review(identifier, dict(fields), user=user, base_revision=base)
     except ConflictError as conflict:
-        _keep_conflict("review", dict(clean), conflict)
+        _keep_conflict("review", dict(fields), conflict)
         return False
-    except LockedError:
-        state.notify("This screening is signed and locked. Record changes as an amendment with a reason.")
+    except Refused as refused:
+        state.notify(refusal_words(refused))
         return False
-    state.set_revision(identifier, result.base_revision)
     state.resolve_conflict("review")
+    _after_write(identifier, base, screening, review=True)
     return True
 
 
-_EDITS = frozenset({"answer_set", "answer_cleared", "assessed_on_set", "review_saved", "amended"})
-
-
-def sign_review(identifier: str, signer: User, review: Mapping[str, Any]) -> str | None:
-    """Record the signer's name in the review and sign, both against the revision the signer saw
-    (run it in the button's callback, before the page reloads the screening). Returns an error
-    message, or None when signed."""
-    base = state.revision(identifier)
-    try:
-        detail = services.store().get_screening(identifier)
-    except NotFound:
+def discard(identifier: str, reason: str, *, base_revision: int | None = None) -> str | None:
+    """Discard a draft created by mistake. Returns an error message, or None when discarded."""
+    user = state.user()
+    base = base_revision if base_revision is not None else _base(identifier)
+    if user is None or base is None:
         return "The screening could not be loaded."
-    if base is not None:
-        unseen = sorted(
-            {event.actor.name for event in detail.events if event.seq > base and event.kind in _EDITS}
-        )
-        if unseen:
-            names = ", ".join(unseen)
-            return f"{names} changed the screening after you opened it; review the changes, then sign."
-    if not save_review(identifier, {**review, "clinician": signer.signature_name}):
-        return "The review was not saved; see the notice above."
-    return sign(identifier, signer)
-
-
-def sign(identifier: str, signer: User) -> str | None:
-    """Sign and lock. Returns an error message, or None when signed."""
-    loaded = services.load(identifier)
-    if loaded is None:
-        return "The screening could not be loaded."
-    base = state.revision(identifier) or loaded.detail.revision
     try:
-        result = services.store().sign(
-            identifier, user=signer, base_revision=base, status=loaded.assessment.status
-        )
-    except PermissionDenied:
-        return "Only a psychiatrist can sign."
-    except SigningRefused as refused:
-        return {
-            "no_review": "Save the review before signing.",
-            "no_decision": "Record a decision before signing.",
-            "proceed_contraindicated": "A contraindicated screening cannot be signed as 'proceed'.",
-        }[refused.reason]
+        services.workflow().discard(identifier, user=user, base_revision=base, reason=reason)
+    except ConflictError as conflict:
+        return f"{conflict.changed_by} changed this draft meanwhile; look at it again before discarding it."
+    except Refused as refused:
+        return refusal_words(refused)
+    return None
+
+
+# ------------------------------------------------------------------ signing and amending
+
+
+def _unseen_message(identifier: str, base: int, me: User) -> str:
+    """Who changed the screening after `base`, for a signature refused because of it."""
+    try:
+        entries = services.workflow().history(identifier)
+    except StorageError:
+        entries = []
+    names = sorted(
+        {
+            entry.user_name
+            for entry in entries
+            if entry.revision > base and entry.user_id != me.id and entry.kind not in ("document", "created")
+        }
+    )
+    who = ", ".join(names) or "Somebody"
+    return f"{who} changed the screening after you opened it; review the changes, then sign."
+
+
+def sign(identifier: str, signer: User, *, clinician: str, recorded_clinician: str | None) -> str | None:
+    """Sign what the signer saw: the review names `clinician` (recorded first when the review
+    names somebody else), then the workflow signs against the revision on the screen, applying
+    its rules. Run it in the button's callback, before the page reloads the screening. Returns an
+    error message, or None when signed."""
+    workflow = services.workflow()
+    base = _base(identifier)
+    if base is None:
+        return "The screening could not be loaded."
+    try:
+        if clinician != recorded_clinician:
+            named = workflow.review(identifier, {"clinician": clinician}, user=signer, base_revision=base)
+            if others_changed(named, base, review=True):
+                return _unseen_message(identifier, base, signer)
+            base = named.revision
+        signed = workflow.sign(identifier, user=signer, base_revision=base)
     except ConflictError as conflict:
         return (
             f"{conflict.changed_by} changed the screening after you opened it; review the changes, then sign."
         )
-    except LockedError:
-        return "This screening is already signed."
-    state.set_revision(identifier, result.base_revision)
+    except Refused as refused:
+        return refusal_words(refused)
+    state.set_revision(identifier, signed.revision)
     return None
 
 
@@ -225,42 +263,38 @@ def amend(
     *,
     reason: str,
     answers: Mapping[str, JsonValue] | None = None,
-    review: Mapping[str, Any] | None = None,
-) -> str | None:
-    """Record an amendment of a signed screening. Returns an error message, or None when saved."""
+    review: Mapping[str, JsonValue] | None = None,
+    assessed_on: dt.date | None = None,
+) -> tuple[Screening | None, str | None]:
+    """Record an amendment of a signed screening with its reason, against the revision the user
+    saw. Returns the screening after it (None on failure) and an error message (None when saved)."""
     user = state.user()
-    loaded = services.load(identifier)
-    if user is None or loaded is None:
-        return "The screening could not be loaded."
-    new_answers = loaded.answers
-    for item_id, value in (answers or {}).items():
-        if value is None:
-            new_answers.pop(item_id, None)
-        else:
-            new_answers[item_id] = value
-    new_review = dict(review) if review is not None else loaded.detail.review
-    status = _status_with(loaded.definition, new_answers, loaded.detail.assessed_on, new_review)
-    base = state.revision(identifier) or loaded.detail.revision
+    base = _base(identifier)
+    if user is None or base is None:
+        return None, "The screening could not be loaded."
     try:
-        result = services.store().amend(
+        screening = services.workflow().amend(
             identifier,
             user=user,
             base_revision=base,
             reason=reason,
-            status=status,
             answers=answers,
             review=review,
+            assessed_on=assessed_on,
         )
-    except InvalidRequest as invalid:
-        return str(invalid).split(": ", 1)[-1] if "changes nothing" in str(invalid) else "Give a reason."
     except ConflictError as conflict:
-        return f"{conflict.changed_by} changed the screening meanwhile; reload and amend again."
-    except PermissionDenied:
-        return "Only a psychiatrist can amend the review."
-    except SigningRefused:
-        return "The amended review would say 'proceed' on a contraindicated screening."
-    state.set_revision(identifier, result.base_revision)
-    return None
+        return None, f"{conflict.changed_by} changed the screening meanwhile; look again and amend again."
+    except Refused as refused:
+        return None, refusal_words(refused)
+    _after_write(
+        identifier,
+        base,
+        screening,
+        answers=answers or {},
+        review=True,  # an amendment that reopens the screening also takes the signature off the review
+        assessed_on=assessed_on is not None,
+    )
+    return screening, None
 
 
 def record_document(identifier: str, document: str, details: Mapping[str, JsonValue]) -> None:
@@ -268,7 +302,7 @@ def record_document(identifier: str, document: str, details: Mapping[str, JsonVa
     if user is None:
         return
     try:
-        services.store().record_document(identifier, user=user, document=document, details=details)
+        services.workflow().record_document(identifier, user=user, document=document, details=details)
     except Exception:
         # Recording a download must never break the page; the reason is logged without patient data.
         logger.exception("Could not record a document event for screening %s", identifier)

@@ -17,6 +17,8 @@ from screening.config import ClinicSettings
 from screening.storage import Role, User
 from ui import services, state
 
+ROLE_WORDS = {"coordinator": "Intake coordinator", "psychiatrist": "Psychiatrist"}
+
 
 def oidc_configured() -> bool:
     try:
@@ -87,7 +89,7 @@ def _local_login() -> None:
             chosen = st.radio(
                 "Your role",
                 ["coordinator", "psychiatrist"],
-                format_func={"coordinator": "Intake coordinator", "psychiatrist": "Psychiatrist"}.get,
+                format_func=ROLE_WORDS.get,
                 horizontal=True,
             )
             role_choice = "psychiatrist" if chosen == "psychiatrist" else "coordinator"
@@ -123,7 +125,7 @@ def sign_out() -> None:
 
 def identity_panel(user: User) -> None:
     """The sidebar line that says who is signed in, and how."""
-    role = "Psychiatrist" if user.role == "psychiatrist" else "Intake coordinator"
+    role = ROLE_WORDS.get(user.role, user.role)
     how = "signed in" if user.authenticated else "local mode, not authenticated"
     st.sidebar.caption(f"**{user.name}** · {role} · {how}")
     st.sidebar.button("Sign out", on_click=sign_out, key="sign-out", type="tertiary")

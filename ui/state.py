@@ -73,6 +73,19 @@ def open_screening(identifier: str | None, section: int = 0) -> None:
     set_section(section, identifier)
 
 
+_GO_TO = "go-to"
+
+
+def go_to(page: str) -> None:
+    """Ask for another page (from a callback, where switching pages is not possible)."""
+    st.session_state[_GO_TO] = page
+
+
+def take_go_to() -> str | None:
+    value = st.session_state.pop(_GO_TO, None)
+    return value if isinstance(value, str) else None
+
+
 def section_index(count: int) -> int:
     """The current section (0-based) of the intake, clamped to the sections there are."""
     raw = st.query_params.get(SECTION_PARAM)
@@ -157,6 +170,20 @@ class _Unset:
 _UNSET = _Unset()
 
 
+_AMENDMENT_ROUND = "amendment-round:{screening_id}"
+
+
+def amendment_round(identifier: str) -> int:
+    """How many amendments this session recorded on the screening: part of the amendment widgets'
+    keys, so the form of the next amendment starts afresh (an empty reason, the stored values)."""
+    value = st.session_state.get(_AMENDMENT_ROUND.format(screening_id=identifier))
+    return value if isinstance(value, int) else 0
+
+
+def next_amendment_round(identifier: str) -> None:
+    st.session_state[_AMENDMENT_ROUND.format(screening_id=identifier)] = amendment_round(identifier) + 1
+
+
 # ------------------------------------------------------------------ repeating-group rows
 
 
@@ -227,6 +254,33 @@ def resolve_conflict(target: str) -> None:
     current = conflicts()
     current.pop(target, None)
     st.session_state[_CONFLICTS] = current
+
+
+_REJECTED = "rejected"
+
+
+def rejected_answers(identifier: str) -> dict[str, str]:
+    """Answers of this screening that the workflow refused (item id -> why), kept until the item is
+    saved or shows its stored value again."""
+    value = st.session_state.get(_REJECTED)
+    kept = value.get(identifier) if isinstance(value, dict) else None
+    return dict(kept) if isinstance(kept, dict) else {}
+
+
+def reject_answer(identifier: str, item_id: str, message: str) -> None:
+    value = st.session_state.get(_REJECTED)
+    every = dict(value) if isinstance(value, dict) else {}
+    every[identifier] = {**rejected_answers(identifier), item_id: message}
+    st.session_state[_REJECTED] = every
+
+
+def accept_answer(identifier: str, item_id: str) -> None:
+    value = st.session_state.get(_REJECTED)
+    if not isinstance(value, dict) or item_id not in rejected_answers(identifier):
+        return
+    every = dict(value)
+    every[identifier] = {k: v for k, v in rejected_answers(identifier).items() if k != item_id}
+    st.session_state[_REJECTED] = every
 
 
 def notify(message: str) -> None:

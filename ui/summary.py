@@ -14,14 +14,24 @@ from screening.assessment import Assessment
 from screening.config import ClinicSettings
 from screening.definition import Definition
 from screening.model import GroupItem
+from screening.vocabulary import lifecycle_words, status_words
+from screening.workflow import Screening, lifecycle_sentence
+from ui.text import plain
 
 BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 
-STATUS_TEXT: dict[str, tuple[str, BadgeColor, str]] = {
-    "contraindicated": ("Contraindicated", "red", "An absolute contraindication was found."),
-    "needs_review": ("Needs review", "orange", "The psychiatrist must review the flags."),
-    "candidate": ("Candidate", "green", "No contraindication found; the psychiatrist decides."),
-    "incomplete": ("Incomplete", "gray", "Required answers are missing."),
+STATUS_LOOK: dict[str, tuple[BadgeColor, str]] = {
+    "contraindicated": ("red", "An absolute contraindication was found."),
+    "needs_review": ("orange", "The psychiatrist must review the flags."),
+    "candidate": ("green", "No contraindication found; the psychiatrist decides."),
+    "incomplete": ("gray", "Required answers are missing."),
+}
+"""The colour of each status and what it asks of the psychiatrist (the words are `STATUS_WORDS`)."""
+
+LIFECYCLE_LOOK: dict[str, tuple[BadgeColor, str]] = {
+    "draft": ("gray", ":material/edit_note:"),
+    "signed": ("green", ":material/verified:"),
+    "reopened": ("orange", ":material/history:"),
 }
 
 SEVERITY_TEXT: dict[str, tuple[str, BadgeColor]] = {
@@ -32,10 +42,60 @@ SEVERITY_TEXT: dict[str, tuple[str, BadgeColor]] = {
 }
 
 
-def status_badge(status: str) -> None:
-    label, color, meaning = STATUS_TEXT[status]
-    st.badge(f"Status: {label}", color=color, help=meaning)
-    st.caption(meaning)
+def status_badge(status: str, *, reviewed: bool = False) -> None:
+    """The engine's status; what it asks of the psychiatrist is said only while nobody has signed
+    it (a signed screening says its decision instead)."""
+    color, meaning = STATUS_LOOK[status]
+    st.badge(f"Status: {status_words(status)}", color=color, help=meaning)
+    if not reviewed:
+        st.caption(meaning)
+
+
+def lifecycle_badge(screening: Screening) -> None:
+    color, icon = LIFECYCLE_LOOK[screening.lifecycle]
+    st.badge(lifecycle_words(screening.lifecycle), color=color, icon=icon)
+
+
+def signed_by(screening: Screening) -> str:
+    """ "R. Okafor, MD on 2026-11-20 14:05", of the signature that stands (or stood, when reopened)."""
+    signature = screening.last_signature
+    if signature is None:
+        return ""
+    return f"{signature.signer.signature_name} on {signature.signed_at.astimezone():%Y-%m-%d %H:%M}"
+
+
+def screening_state(screening: Screening) -> None:
+    """Where the screening stands, under the title of every screening page: the lifecycle in words
+    (draft; signed with the decision; reopened, why and what it needs) and the status."""
+    lifecycle = screening.lifecycle
+    badges = st.container(horizontal=True, gap="small")
+    with badges:
+        lifecycle_badge(screening)
+        status_badge(screening.status, reviewed=True)
+    sentence = plain(lifecycle_sentence(screening))
+    if lifecycle == "signed":
+        st.caption(f"{sentence} · by {plain(signed_by(screening))}")
+    elif lifecycle == "reopened":
+        reopened_notice(screening)
+    else:
+        st.caption(f"{sentence}: {STATUS_LOOK[screening.status][1]}")
+
+
+def reopened_notice(screening: Screening) -> None:
+    """Why a signed screening was reopened and what it needs now."""
+    reopened = screening.reopened
+    parts = [f"**{plain(lifecycle_sentence(screening))}.**"]
+    if reopened is not None and reopened.because:
+        parts.append("\n".join(f"- {plain(why)}" for why in reopened.because))
+    if reopened is not None:
+        parts.append(
+            f"Amended by {plain(reopened.by)} on {reopened.at.astimezone():%Y-%m-%d %H:%M}. "
+            f"Reason given: {plain(reopened.reason)}"
+        )
+    previous = signed_by(screening)
+    if previous:
+        parts.append(f"The signature of {plain(previous)} no longer stands: a psychiatrist signs again.")
+    st.warning("\n\n".join(parts), icon=":material/history:")
 
 
 def crisis_banner(assessment: Assessment, settings: ClinicSettings) -> None:
@@ -64,10 +124,13 @@ def _row_field(definition: Definition, item_id: str, ref: str) -> str:
     return f"{row}: {field.label or field.text}" if field is not None else row
 
 
-def live_summary(definition: Definition, assessment: Assessment) -> None:
-    """Status, scores with bands, criteria, flags by severity and what is missing."""
+def live_summary(screening: Screening) -> None:
+    """The lifecycle, status, scores with bands, criteria, flags by severity and what is missing."""
+    definition, assessment = screening.definition, screening.assessment
     st.subheader("Live summary")
-    status_badge(assessment.status)
+    lifecycle_badge(screening)
+    st.markdown(plain(lifecycle_sentence(screening)))
+    status_badge(assessment.status, reviewed=screening.lifecycle == "signed")
     scores = list(assessment.scores.values())
     if scores:
         st.markdown("**Scores**")

@@ -26,6 +26,7 @@ from screening.model import (
 )
 from screening.storage import JsonValue
 from ui import actions, state
+from ui.text import plain
 
 _WIDE_DATE_MIN = dt.date(1900, 1, 1)
 
@@ -107,8 +108,21 @@ def render_item(
     draw(definition, item, label, common, assessed_on=assessed_on)
     for problem in problems:
         st.error(problem.message, icon=":material/error:")
+    rejected_answer(identifier, item, stored, key)
     if conflict is not None:
         conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))
+
+
+def rejected_answer(identifier: str, item: Item, stored: Any, key: str | None) -> None:
+    """Why the workflow refused the answer the widget shows, until the widget shows a saved
+    answer again (saved since, or drawn anew from the stored answer)."""
+    why = state.rejected_answers(identifier).get(item.id)
+    if why is None:
+        return
+    if key is not None and state.widget_value(key) == to_widget(item, stored):
+        state.accept_answer(identifier, item.id)
+        return
+    st.error(f"Not saved: {plain(why)}", icon=":material/block:")
 
 
 def draw(
@@ -327,6 +341,7 @@ def render_group(
         )
     for problem in problems:
         st.error(f"{problem.item}: {problem.message}", icon=":material/error:")
+    rejected_answer(identifier, item, stored, None)
     conflict = state.conflicts().get(item.id)
     if conflict is not None:
         conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))

@@ -4,18 +4,19 @@ widget each item type is drawn with."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Widget
 
 from screening.definition import Definition
-from screening.engine import assess
-from screening.loading import load_catalog
+from screening.loading import Catalog, load_catalog
 from screening.model import (
     BooleanItem,
     ChoiceItem,
@@ -27,7 +28,8 @@ from screening.model import (
     NumberItem,
     TextItem,
 )
-from screening.storage import QuestionnairePin, Store, User
+from screening.storage import User
+from screening.workflow import Workflow
 from ui import services
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +51,12 @@ PSYCHIATRIST = User(
     id="local:r-okafor", name="R. Okafor", role="psychiatrist", authenticated=False, credentials="MD"
 )
 
-_DEFINITION: list[Definition] = []
+on_both_databases = pytest.mark.parametrize(
+    "app_env", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+"""Run an AppTest on SQLite and also on a PostgreSQL schema of its own (see conftest.app_env)."""
+
+_CATALOG: list[Catalog] = []
 
 
 @dataclass(frozen=True)
@@ -60,18 +67,24 @@ class AppEnv:
     clinic_file: Path
     tmp_path: Path
 
-    def store(self) -> Store:
-        """A second store on the app's database, as another process would open it."""
-        return Store(self.database_url)
+    def workflow(self) -> Workflow:
+        """A second workflow on the app's database, as another process (another server, an
+        importer) would open it."""
+        return Workflow(self.database_url, bundled_catalog())
+
+
+def bundled_catalog() -> Catalog:
+    """The bundled questionnaires, loaded once for the whole suite."""
+    if not _CATALOG:
+        _CATALOG.append(load_catalog([BUNDLED]))
+    return _CATALOG[0]
 
 
 def intake_definition() -> Definition:
-    """The bundled intake screening, loaded once for the whole suite (item types and sections)."""
-    if not _DEFINITION:
-        definition = load_catalog([BUNDLED]).get("ketamine-trd-intake")
-        assert definition is not None
-        _DEFINITION.append(definition)
-    return _DEFINITION[0]
+    """The bundled intake screening (item types and sections)."""
+    definition = bundled_catalog().get("ketamine-trd-intake")
+    assert definition is not None
+    return definition
 
 
 def section_of(item_id: str) -> int:
@@ -107,10 +120,10 @@ def open_app(
     return at
 
 
-def restart_server(database_url: str) -> None:
-    """Forget everything the app caches per process, as a server restart does: the store (its
-    connections closed first), the questionnaires and the clinic settings."""
-    services._store(database_url).close()
+def restart_server() -> None:
+    """Forget everything the app caches per process, as a server restart does: the workflow (its
+    database connections closed first), the questionnaires and the clinic settings."""
+    services.workflow().close()
     st.cache_resource.clear()
 
 
@@ -311,37 +324,23 @@ ASSESSED_ON = dt.date(2026, 11, 20)
 
 
 def seed_screening(
-    store: Store,
+    workflow: Workflow,
     answers: dict[str, Any] | None = None,
     *,
     review: dict[str, Any] | None = None,
     signer: User | None = None,
     assessed_on: dt.date = ASSESSED_ON,
 ) -> str:
-    """A screening saved straight into the database (with a review, and signed, when asked)."""
-    definition = intake_definition()
+    """A screening made through the workflow, as another instance of the app would make it: the
+    coordinator's answers, then (when asked) the psychiatrist's review and signature."""
     answers = COMPLETE_ANSWERS if answers is None else answers
-
-    def status(review_now: dict[str, Any] | None) -> Any:
-        return assess(definition, answers, assessed_on=assessed_on, review=review_now).status
-
-    detail = store.create_screening(
-        user=COORDINATOR,
-        questionnaire=QuestionnairePin(definition.id, definition.version, definition.sha256),
-        definition_files=dict(definition.files),
-        assessed_on=assessed_on,
-        answers=answers,
-        status=status(None),
-    )
-    revision = detail.revision
+    screening = workflow.create(COORDINATOR, assessed_on=assessed_on, answers=answers)
     if review is not None:
         author = signer or PSYCHIATRIST
-        revision = store.save_review(
-            detail.id, review, user=author, base_revision=revision, status=status(review)
-        ).base_revision
+        screening = workflow.review(screening.id, review, user=author, base_revision=screening.revision)
         if signer is not None:
-            store.sign(detail.id, user=signer, base_revision=revision, status=status(review))
-    return detail.id
+            workflow.sign(screening.id, user=signer, base_revision=screening.revision)
+    return screening.id
 
 
 def elements_with_key(at: AppTest, key: str) -> list[Any]:
@@ -357,3 +356,81 @@ def elements_with_key(at: AppTest, key: str) -> list[Any]:
         if isinstance(children, dict):
             pending.extend(children.values())
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Amending a signed screening on the review page
+
+
+_WIDGET_KINDS = (
+    "radio",
+    "selectbox",
+    "text_area",
+    "text_input",
+    "number_input",
+    "date_input",
+    "pills",
+    "checkbox",
+)
+
+
+def widget_keyed(at: AppTest, prefix: str, suffix: str = "") -> Widget:
+    """The one widget whose key starts with `prefix` and ends with `suffix` (amendment widgets
+    carry a round number in their keys, so the next amendment's form starts afresh)."""
+    found = [
+        element
+        for kind in _WIDGET_KINDS
+        for element in getattr(at, kind)
+        if element.key and element.key.startswith(prefix) and element.key.endswith(suffix)
+    ]
+    assert len(found) == 1, [element.key for element in found]
+    return found[0]
+
+
+def amendment_reason(at: AppTest, identifier: str) -> Widget:
+    return widget_keyed(at, f"amend-reason:{identifier}:")
+
+
+def choose_amendment(at: AppTest, identifier: str, target: str) -> AppTest:
+    """Choose what to amend: `answer:<item id>`, `assessed_on`, `review:<field>` or `note:<id>`."""
+    at.selectbox(key=f"amend-target:{identifier}").set_value(target).run()
+    assert_ok(at)
+    return at
+
+
+def amend_on_review_page(at: AppTest, identifier: str, target: str, value: Any, reason: str) -> AppTest:
+    """Amend one answer or review field with the amendment form of the review page."""
+    choose_amendment(at, identifier, target)
+    if target.startswith("answer:"):
+        item = intake_definition().items[target.removeprefix("answer:")]
+        value = to_widget_value(item, value)
+    element = widget_keyed(at, f"amend-value:{identifier}:", f":{target}")
+    element.set_value(value)
+    amendment_reason(at, identifier).set_value(reason)
+    at.button(key=f"amend:{identifier}").click().run()
+    assert_ok(at)
+    return at
+
+
+def keyed_blocks(at: AppTest, prefix: str) -> list[Any]:
+    """The containers drawn with `st.container(key=...)` whose key starts with `prefix`, in page order."""
+    found: list[Any] = []
+
+    def visit(node: Any) -> None:
+        block_id = re.sub(r"^\$\$ID-[0-9a-f]+-", "", str(getattr(node, "_block_id", "")))
+        if block_id.startswith(prefix):
+            found.append(node)
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for position in sorted(children):
+                visit(children[position])
+
+    visit(at._tree)
+    return found
+
+
+def keyed_block(at: AppTest, key: str) -> Any:
+    """The container drawn with `st.container(key=key)`."""
+    blocks = [block for block in keyed_blocks(at, key) if str(block._block_id).endswith(f"-{key}")]
+    assert len(blocks) == 1, key
+    return blocks[0]

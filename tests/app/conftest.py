@@ -1,5 +1,9 @@
-"""Fixtures of the AppTest suite: every test gets its own database (a SQLite file, and a PostgreSQL
-schema), clinic file and fresh caches."""
+"""Fixtures of the AppTest suite: every test gets its own database, clinic file and fresh caches.
+
+The app runs on a SQLite file. A test that also runs on PostgreSQL says so with
+`app_support.on_both_databases` (the storage and workflow suites cover PostgreSQL in depth; one whole
+screening through the app on it is enough here).
+"""
 
 from __future__ import annotations
 
@@ -21,12 +25,13 @@ crisis_lines:
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture
 def app_env(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[AppEnv]:
-    """The app on each backend: a SQLite file (the default), or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
+    """The app on a SQLite file (or, with `app_support.on_both_databases`, also on PostgreSQL)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
         database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
     else:
         database_url = postgres_schema_url(request.getfixturevalue("postgres_database"))
@@ -35,11 +40,11 @@ def app_env(
     monkeypatch.setenv("SCREENING_DATABASE_URL", database_url)
     monkeypatch.setenv("SCREENING_CLINIC_FILE", str(clinic_file))
     monkeypatch.delenv("SCREENING_QUESTIONNAIRES", raising=False)
-    # The store and the settings are cached under keys that do not name this test's files; the
-    # questionnaire catalog is cached per folder, so it is kept (loading it takes most of a second).
+    # The workflow is cached per database and questionnaire folder; the settings under a key that
+    # does not name this test's file. The questionnaire catalog is cached per folder, so it is kept
+    # (loading it takes most of a second).
     services._settings.clear()
-    services._pinned.clear()
     yield AppEnv(database_url, clinic_file, tmp_path)
-    services._store(database_url).close()
-    services._store.clear()
+    services.workflow().close()
+    services._workflow.clear()
     services._settings.clear()

@@ -58,8 +58,8 @@ def test_questionnaires_page_shows_every_problem_with_its_place(broken_folder: A
 def test_rest_of_the_app_works_and_new_screenings_say_the_intake_cannot_be_used(
     broken_folder: AppEnv,
 ) -> None:
-    with broken_folder.store() as store:
-        identifier = seed_screening(store)  # taken with the good files, before the folder broke
+    with broken_folder.workflow() as workflow:
+        identifier = seed_screening(workflow)  # taken with the good files, before the folder broke
     at = open_app(COORDINATOR)
     assert [t.value for t in at.title] == ["Screenings"]
     assert at.button(key=f"open:{identifier}")
@@ -67,8 +67,8 @@ def test_rest_of_the_app_works_and_new_screenings_say_the_intake_cannot_be_used(
     assert_ok(at)
     assert "The intake questionnaire has errors and cannot be used; see Questionnaires." in all_text(at)
     assert [t.value for t in at.title] == ["Screenings"]
-    with broken_folder.store() as store:
-        assert len(store.list_screenings()) == 1  # nothing was created
+    with broken_folder.workflow() as workflow:
+        assert len(workflow.screenings()) == 1  # nothing was created
 
     # the earlier screening opens with the definition it was taken with
     at = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=2)

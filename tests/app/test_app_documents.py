@@ -64,8 +64,8 @@ def _downloads(at: AppTest) -> dict[str, str]:
 def test_signed_screening_documents_download_and_preview(
     app_env: AppEnv, media: MemoryMediaFileStorage
 ) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store, review=SIGNED_REVIEW, signer=PSYCHIATRIST)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, review=SIGNED_REVIEW, signer=PSYCHIATRIST)
     at = open_app(PSYCHIATRIST, page=DOCUMENTS_PAGE, screening=identifier)
     assert [t.value for t in at.title] == ["Documents"]
     assert [tab.label for tab in at.tabs] == ["Clinician summary", "Patient handout"]
@@ -90,9 +90,11 @@ def test_signed_screening_documents_download_and_preview(
     # a download is recorded in the audit trail
     at.download_button(key="download:clinician-summary.pdf").click().run()
     assert_ok(at)
-    with app_env.store() as store:
-        events = [e for e in store.get_screening(identifier).events if e.kind == "document_generated"]
-        assert store.verify_audit(identifier).ok
+    with app_env.workflow() as workflow:
+        events = [
+            e for e in workflow.store.get_screening(identifier).events if e.kind == "document_generated"
+        ]
+        assert workflow.store.verify_audit(identifier).ok
     assert [e.payload["document"] for e in events] == ["clinician-summary.pdf"]
     assert events[0].actor.name == PSYCHIATRIST.name
 
@@ -101,8 +103,8 @@ def test_missing_clinic_phone_is_warned_and_drafts_say_so(
     app_env: AppEnv, media: MemoryMediaFileStorage
 ) -> None:
     app_env.clinic_file.write_text("name: Riverside Ketamine Clinic\n", encoding="utf-8")
-    with app_env.store() as store:
-        identifier = seed_screening(store, COMPLETE_ANSWERS)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, COMPLETE_ANSWERS)
     at = open_app(COORDINATOR, page=DOCUMENTS_PAGE, screening=identifier)
     warnings = [str(w.value) for w in at.warning]
     assert any("phone number is not configured" in w for w in warnings), warnings
@@ -115,15 +117,15 @@ def test_missing_clinic_phone_is_warned_and_drafts_say_so(
 def test_documents_are_rebuilt_after_a_change_and_reused_otherwise(
     app_env: AppEnv, media: MemoryMediaFileStorage
 ) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store, COMPLETE_ANSWERS)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, COMPLETE_ANSWERS)
     at = open_app(COORDINATOR, page=DOCUMENTS_PAGE, screening=identifier)
     first = _downloads(at)
     at.run()
     assert _downloads(at) == first  # a rerun with nothing changed reuses the built documents
-    with app_env.store() as store:
-        detail = store.get_screening(identifier, events=False)
-        store.set_answer(identifier, "heart_rate", 90, user=COORDINATOR, base_revision=detail.revision)
+    with app_env.workflow() as workflow:
+        detail = workflow.store.get_screening(identifier, events=False)
+        workflow.answer(identifier, {"heart_rate": 90}, user=COORDINATOR, base_revision=detail.revision)
     at.run()
     assert_ok(at)
     assert _downloads(at)["clinician-summary.pdf"] != first["clinician-summary.pdf"]
@@ -134,3 +136,25 @@ def test_documents_page_without_a_screening_points_to_the_list(app_env: AppEnv) 
     assert [t.value for t in at.title] == ["Documents"]
     assert "Open a screening from the list, or start a new one." in all_text(at)
     assert not at.download_button
+
+
+def test_documents_of_a_reopened_screening_say_so_and_list_the_amendment(
+    app_env: AppEnv, media: MemoryMediaFileStorage
+) -> None:
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, review=SIGNED_REVIEW, signer=PSYCHIATRIST)
+        signed = workflow.get(identifier)
+        workflow.amend(
+            identifier,
+            user=COORDINATOR,
+            base_revision=signed.revision,
+            reason="Letter from cardiology.",
+            answers={"heart_disease": True},
+        )
+    at = open_app(PSYCHIATRIST, page=DOCUMENTS_PAGE, screening=identifier)
+    assert "This screening was reopened and is not signed again yet" in all_text(at)
+    summary = _pdf_text(_served(media, _downloads(at)["clinician-summary.pdf"]))
+    flat = " ".join(summary.split())
+    assert "Reopened after an amendment" in flat, flat[:2000]
+    assert "Letter from cardiology." in flat
+    assert "Heart disease" in flat

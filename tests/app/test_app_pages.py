@@ -55,9 +55,9 @@ def test_local_sign_in_warns_that_it_is_not_authenticated_then_opens_the_screeni
 
 
 def test_screenings_page_lists_drafts_and_searches_by_name(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        seed_screening(store)
-        seed_screening(store, {"patient_name": "Li Wei", "mrn": "RK-1"})
+    with app_env.workflow() as workflow:
+        seed_screening(workflow)
+        seed_screening(workflow, {"patient_name": "Li Wei", "mrn": "RK-1"})
     at = open_app(COORDINATOR)
     assert [t.value for t in at.title] == ["Screenings"]
     assert at.button(key="new-screening").label == "New screening"
@@ -70,8 +70,8 @@ def test_screenings_page_lists_drafts_and_searches_by_name(app_env: AppEnv) -> N
 
 
 def test_open_from_the_list_goes_to_the_intake(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow)
     at = open_app(COORDINATOR)
     at.button(key=f"open:{identifier}").click().run()
     assert_ok(at)
@@ -93,8 +93,8 @@ def test_intake_page_of_an_unknown_screening_says_so(app_env: AppEnv) -> None:
 
 
 def test_intake_page_shows_sections_progress_summary_and_widgets(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow)
     at = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier)
     nav = at.segmented_control(key=f"section-nav:{identifier}")
     assert len(nav.options) == 8 and nav.value == 0
@@ -107,8 +107,8 @@ def test_intake_page_shows_sections_progress_summary_and_widgets(app_env: AppEnv
 
 
 def test_review_page_smoke(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow)
     at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
     assert [t.value for t in at.title] == ["Psychiatrist's review"]
     assert [h.value for h in at.header] == ["Flags", "Plan", "Decision"]
@@ -138,8 +138,8 @@ def test_questionnaires_page_lists_every_bundled_file_clean(app_env: AppEnv) -> 
 
 def test_patient_text_is_shown_as_text_not_markup(app_env: AppEnv) -> None:
     answers = {**COMPLETE_ANSWERS, "patient_name": "**Bold** [link](http://x) :red[alarm] $x$"}
-    with app_env.store() as store:
-        identifier = seed_screening(store, answers)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, answers)
     at = open_app(PSYCHIATRIST)
     escaped = plain(answers["patient_name"])
     assert (
@@ -156,8 +156,8 @@ def test_patient_text_is_shown_as_text_not_markup(app_env: AppEnv) -> None:
 def test_signing_in_after_a_refresh_resumes_the_page_in_the_url(app_env: AppEnv) -> None:
     """Local mode keeps the user with the browser session, so a refresh asks for the name again;
     after signing in, the page, screening and section of the URL are shown, not the list."""
-    with app_env.store() as store:
-        identifier = seed_screening(store)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow)
     at = open_app(None, page=INTAKE_PAGE, screening=identifier, section=2)
     assert [t.value for t in at.title] == ["Ketamine intake screening"]
     at.text_input[0].input("Casey Coordinator")
@@ -169,8 +169,8 @@ def test_signing_in_after_a_refresh_resumes_the_page_in_the_url(app_env: AppEnv)
 
 
 def test_the_list_filters_by_screening_date(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        seed_screening(store)
+    with app_env.workflow() as workflow:
+        seed_screening(workflow)
     at = open_app(COORDINATOR)
     today = dt.date.today()
 

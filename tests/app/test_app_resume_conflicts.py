@@ -33,8 +33,8 @@ PHQ9 = section_of("phq9_1")
 
 
 def _stored(app_env: AppEnv, identifier: str) -> dict[str, object]:
-    with app_env.store() as store:
-        return dict(store.get_screening(identifier, events=False).answers)
+    with app_env.workflow() as workflow:
+        return dict(workflow.store.get_screening(identifier, events=False).answers)
 
 
 def _conflict_warnings(at: AppTest) -> list[str]:
@@ -53,7 +53,7 @@ def test_screening_resumes_after_a_server_restart_with_its_answers_and_section(a
     url = dict(at.query_params)
     assert url == {"id": identifier, "section": str(section_of("episode_duration_months"))}
 
-    restart_server(app_env.database_url)
+    restart_server()
     again = open_app(COORDINATOR, page=INTAKE_PAGE, screening=url["id"], section=int(url["section"]))
     assert current_section(again) == section_of("episode_duration_months")
     assert again.header[0].value == "Depression and treatment history"
@@ -68,8 +68,8 @@ def test_screening_resumes_after_a_server_restart_with_its_answers_and_section(a
 
 
 def test_same_answer_changed_by_two_users_shows_both_values_and_keeps_the_input(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store, {"patient_name": "Ezra Quill"})
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, {"patient_name": "Ezra Quill"})
     a = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=PHQ9)
     b = open_app(OTHER_COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=PHQ9)
 
@@ -98,8 +98,8 @@ def test_same_answer_changed_by_two_users_shows_both_values_and_keeps_the_input(
 
 
 def test_keep_their_answer_drops_the_conflicting_input(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store, {"patient_name": "Ezra Quill"})
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, {"patient_name": "Ezra Quill"})
     a = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=0)
     b = open_app(OTHER_COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=0)
     answer(a, "weight_kg", 70.0)
@@ -119,8 +119,8 @@ def test_keep_their_answer_drops_the_conflicting_input(app_env: AppEnv) -> None:
 
 
 def test_two_users_answering_different_items_never_conflict(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store, {"patient_name": "Ezra Quill"})
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, {"patient_name": "Ezra Quill"})
     a = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=PHQ9)
     b = open_app(OTHER_COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=PHQ9)
     for n in range(1, 5):
@@ -128,10 +128,6 @@ def test_two_users_answering_different_items_never_conflict(app_env: AppEnv) -> 
         answer(b, f"phq9_{n + 4}", "nearly_every_day")
         assert not _conflict_warnings(a) and not _conflict_warnings(b)
     assert "Someone else also changed this screening" in all_text(b)
-    with app_env.store() as store:
-        # B's save was made while A also changed the screening, so it could not keep its status;
-        # the page B saw next showed the whole picture and recorded it
-        assert store.list_screenings()[0].status_current
     a.run()
     stored = _stored(app_env, identifier)
     for n in range(1, 9):
@@ -139,14 +135,14 @@ def test_two_users_answering_different_items_never_conflict(app_env: AppEnv) -> 
         assert stored[f"phq9_{n}"] == expected
         assert widget(a, f"phq9_{n}").value == expected
         assert widget(b, f"phq9_{n}").value == expected or n <= 4  # B reruns last on its own answer
-    with app_env.store() as store:  # the page that showed the whole picture recorded the status
-        listed = store.list_screenings()[0]
+    with app_env.workflow() as workflow:  # every save recorded the status of all the answers stored
+        listed = workflow.screenings()[0]
     assert listed.status_current and listed.status == "incomplete"
 
 
 def test_review_changed_by_another_psychiatrist_is_a_conflict(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store, COMPLETE_ANSWERS)
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, COMPLETE_ANSWERS)
     colleague = PSYCHIATRIST.__class__(
         id="local:dr-lund", name="M. Lund", role="psychiatrist", authenticated=False, credentials="MD"
     )
@@ -161,14 +157,14 @@ def test_review_changed_by_another_psychiatrist_is_a_conflict(app_env: AppEnv) -
     b.button(key=f"mine:{identifier}:review").click().run()
     assert_ok(b)
     assert not _conflict_warnings(b)
-    with app_env.store() as store:
-        review = store.get_screening(identifier, events=False).review
+    with app_env.workflow() as workflow:
+        review = workflow.store.get_screening(identifier, events=False).review
     assert review is not None and review["decision"] == "do_not_proceed"
 
 
 def test_a_stale_sign_is_refused_until_the_changes_are_seen(app_env: AppEnv) -> None:
-    with app_env.store() as store:
-        identifier = seed_screening(store, COMPLETE_ANSWERS, review={"decision": "defer"})
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, COMPLETE_ANSWERS, review={"decision": "defer"})
     doc = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
     coordinator = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=0)
     answer(coordinator, "heart_rate", 88)
@@ -178,8 +174,8 @@ def test_a_stale_sign_is_refused_until_the_changes_are_seen(app_env: AppEnv) -> 
     assert "Not signed: Casey Coordinator changed the screening after you opened it" in all_text(doc), (
         all_text(doc)
     )
-    with app_env.store() as store:
-        assert not store.get_screening(identifier, events=False).locked
+    with app_env.workflow() as workflow:
+        assert not workflow.store.get_screening(identifier, events=False).locked
     doc.run()  # the psychiatrist now sees the change, and can sign what is on the screen
     doc.button(key=f"review:{identifier}:sign").click().run()
     assert_ok(doc)

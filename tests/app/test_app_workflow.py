@@ -1,5 +1,6 @@
 """A whole screening through the real widgets: a coordinator fills every section, a psychiatrist
-reviews and signs, the signed screening is locked and amended with a reason."""
+reviews and signs, the signed screening is locked and amended with a reason. It runs on SQLite and
+on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app_support import (
     AppEnv,
     add_trial,
     all_text,
+    amend_on_review_page,
     answer,
     answer_all,
     assert_ok,
@@ -20,6 +22,7 @@ from app_support import (
     current_section,
     go_to_section,
     key_of,
+    on_both_databases,
     open_app,
     screening_id,
     section_of,
@@ -67,6 +70,7 @@ def _fill_patient_and_vitals(at: AppTest) -> None:
     )
 
 
+@on_both_databases
 def test_coordinator_fills_every_section_then_psychiatrist_signs(app_env: AppEnv) -> None:
     at = _start_new_screening()
     identifier = screening_id(at)
@@ -214,9 +218,8 @@ def test_coordinator_fills_every_section_then_psychiatrist_signs(app_env: AppEnv
     assert not doc.button(key=f"{review_key}:sign").disabled
     assert doc.text_input(key=f"{review_key}:signature").value == "R. Okafor, MD"
 
-    stored = app_env.store()
-    review = stored.get_screening(identifier).review
-    stored.close()
+    with app_env.workflow() as workflow:
+        review = workflow.get(identifier).detail.review
     assert review == {
         "protocol": "iv-ketamine-induction",
         "weight_basis": "adjusted",
@@ -237,27 +240,26 @@ def test_coordinator_fills_every_section_then_psychiatrist_signs(app_env: AppEnv
     # ---- the signed screening is locked for the coordinator too
     at = open_app(COORDINATOR, page=INTAKE_PAGE, screening=identifier, section=0)
     assert "The screening is locked" in all_text(at)
+    assert plain("Signed: proceed, 1 flag acknowledged") in all_text(at)
+    assert "The psychiatrist must review the flags." not in all_text(at)  # it was reviewed
     assert at.text_input(key=key_of(at, "patient_name")).disabled
     assert at.number_input(key=key_of(at, "weight_kg")).disabled
     assert at.date_input(key=f"assessed-on:{identifier}").disabled
 
-    # ---- an amendment with a reason is recorded in the audit trail
-    at.selectbox(key=f"amend-item:{identifier}").set_value("weight_kg").run()
+    # ---- an amendment with a reason is recorded in the audit trail; the decision still stands
+    at.switch_page(REVIEW_PAGE).run()
     assert_ok(at)
-    at.number_input(key=f"amend-value:{identifier}:weight_kg").set_value(94.0)
-    at.button(key=f"amend:{identifier}").click().run()
-    assert_ok(at)
+    amend_on_review_page(at, identifier, "answer:weight_kg", 94.0, "")
     assert "Give a reason." in [e.value for e in at.error]
-    at.text_area(key=f"amend-reason:{identifier}").input("Reweighed on the clinic scale.")
-    at.button(key=f"amend:{identifier}").click().run()
-    assert_ok(at)
-    assert any("Amendment recorded" in str(i.value) for i in at.info)
+    amend_on_review_page(at, identifier, "answer:weight_kg", 94.0, "Reweighed on the clinic scale.")
+    assert any("Amendment recorded. The signed decision still stands." in str(i.value) for i in at.info)
+    assert plain("Signed: proceed, 1 flag acknowledged") in all_text(at)
+    at.switch_page(INTAKE_PAGE).run()
     assert at.number_input(key=key_of(at, "weight_kg")).value == 94.0
 
-    stored = app_env.store()
-    detail = stored.get_screening(identifier)
-    assert stored.verify_audit(identifier).ok
-    stored.close()
+    with app_env.workflow() as workflow:
+        detail = workflow.store.get_screening(identifier)
+        assert workflow.verify(identifier)
     assert detail.locked and detail.answers["weight_kg"] == 94
     amended = [event for event in detail.events if event.kind == "amended"]
     assert len(amended) == 1

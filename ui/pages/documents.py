@@ -9,43 +9,53 @@ import json
 
 import streamlit as st
 
-from screening.report.documents import AmendmentNote, Documents, build_documents
+from screening.report.documents import Documents, build_documents
 from ui import actions, services, state
 from ui.frame import screening_page
+from ui.summary import screening_state
 from ui.text import plain
 
-identifier, loaded = screening_page("Documents")
-detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
+identifier, screening = screening_page("Documents")
+detail, definition, assessment = screening.detail, screening.definition, screening.assessment
 settings = services.settings()
 
 st.title("Documents")
 patient = plain(detail.patient_name) or "Patient not named yet"
 st.markdown(f"**{patient}** · screening of {detail.assessed_on.isoformat()}")
-if not detail.locked:
+screening_state(screening)
+if not screening.locked:
     st.info(
-        "This screening is not signed yet: the documents say so, and print as drafts.",
+        "This screening is not signed yet: the documents say so, and print as drafts."
+        if screening.lifecycle == "draft"
+        else "This screening was reopened and is not signed again yet: the documents say so.",
         icon=":material/draft:",
     )
 
-
-def _amendments() -> list[AmendmentNote]:
-    full = services.store().get_screening(detail.id)
-    return [
-        AmendmentNote(at=event.at, by=event.actor.signature_name, reason=str(event.payload.get("reason", "")))
-        for event in full.events
-        if event.kind == "amended"
-    ]
-
+# Where the screening stands and each amendment (what it changed, from what to what), as the
+# documents print them.
+lifecycle, amendments = services.workflow().document_notes(identifier)
 
 # Rebuilt whenever what the documents print changes (not when a download is recorded).
-content = [detail.questionnaire.sha256, detail.answers, detail.review, detail.assessed_on.isoformat()]
+content = [
+    detail.questionnaire.sha256,
+    detail.answers,
+    detail.review,
+    detail.assessed_on.isoformat(),
+    lifecycle.sentence,
+    [[note.at.isoformat(), note.reason, len(note.changes)] for note in amendments],
+]
 cache_key = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 cached = state.cached_documents(cache_key)
 if not isinstance(cached, Documents):
     with st.spinner("Preparing the documents…"):
         generated_at = dt.datetime.now().astimezone().replace(microsecond=0)
         documents = build_documents(
-            definition, assessment, settings=settings, generated_at=generated_at, amendments=_amendments()
+            definition,
+            assessment,
+            settings=settings,
+            generated_at=generated_at,
+            amendments=amendments,
+            lifecycle=lifecycle,
         )
     state.keep_documents(cache_key, documents)
 else:

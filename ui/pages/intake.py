@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from screening.answers import Problem
-from screening.model import GroupItem, Item
-from ui import actions, pages, state, widgets
+from ui import actions, discard, pages, state, widgets
 from ui.frame import screening_page
-from ui.summary import status_badge
+from ui.summary import screening_state
 from ui.text import plain
 
-identifier, loaded = screening_page("Intake")
+identifier, screening = screening_page("Intake")
 current = identifier
-detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
-locked = detail.locked
+detail, definition, assessment = screening.detail, screening.definition, screening.assessment
+locked = screening.locked
 
 name = detail.patient_name
 st.title(plain(name) if name else "New screening")
 header_left, header_right = st.columns([3, 2])
 with header_left:
-    status_badge(assessment.status)
+    screening_state(screening)
 with header_right:
     key = f"assessed-on:{identifier}"
     state.sync_widget(key, detail.assessed_on)
@@ -34,12 +31,19 @@ with header_right:
         on_change=lambda: actions.set_assessed_on(current, state.widget_value(key) or detail.assessed_on),
         help="Ages are computed at this date.",
     )
-if locked and detail.signature is not None:
+    if screening.lifecycle == "draft":
+        discard.discard_control(identifier, screening.revision)
+if locked:
     st.info(
-        f"Signed by {plain(detail.signature.signer.signature_name)} on "
-        f"{detail.signature.signed_at.astimezone():%Y-%m-%d %H:%M}. The screening is locked; "
-        "record any change below as an amendment with a reason.",
+        "The screening is locked: it was signed. Record any change as an amendment with a reason, "
+        "on the review page.",
         icon=":material/lock:",
+    )
+    st.page_link(
+        pages.REVIEW,
+        label="Amend on the review page",
+        icon=":material/edit_note:",
+        query_params={state.SCREENING_PARAM: identifier},
     )
 
 views = list(definition.sections)
@@ -126,48 +130,3 @@ else:
         icon=":material/fact_check:",
         query_params={state.SCREENING_PARAM: identifier},
     )
-
-if locked:
-    with st.expander("Amend an answer in this section", icon=":material/edit_note:"):
-        amendable = [item for item in view.section.items if not isinstance(item, GroupItem)]
-        if not amendable:
-            st.caption("Repeating lists are amended by a psychiatrist through the review page.")
-        else:
-            chosen = st.selectbox(
-                "Answer to change",
-                [item.id for item in amendable],
-                format_func=definition.title_of,
-                key=f"amend-item:{identifier}",
-            )
-            item = next(i for i in amendable if i.id == chosen)
-            amend_key = f"amend-value:{identifier}:{item.id}"
-            state.seed_widget(amend_key, widgets.to_widget(item, detail.answers.get(item.id)))
-            widgets.draw(
-                definition,
-                item,
-                f"New answer: {item.text}",
-                {"key": amend_key},
-                assessed_on=detail.assessed_on,
-            )
-            reason_key = f"amend-reason:{identifier}"
-            st.text_area("Reason for the amendment", key=reason_key, max_chars=2000)
-
-            def _amend(item: Item = item, value_key: str = amend_key, reason_key: str = reason_key) -> None:
-                # A callback runs before the page reloads the screening, so the amendment is based on
-                # the revision the user saw: an amendment somebody made meanwhile is not overwritten.
-                error = actions.amend(
-                    current,
-                    reason=str(state.widget_value(reason_key) or ""),
-                    answers={item.id: widgets.to_stored(item, state.widget_value(value_key))},
-                )
-                if error:
-                    state.report_error(f"amend:{current}", error)
-                else:
-                    state.forget_widget(value_key)
-                    state.forget_widget(reason_key)
-                    state.notify(f"Amendment recorded at {dt.datetime.now():%H:%M}.")
-
-            st.button("Record the amendment", key=f"amend:{identifier}", type="primary", on_click=_amend)
-            error = state.take_error(f"amend:{identifier}")
-            if error:
-                st.error(error)

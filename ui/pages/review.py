@@ -1,5 +1,6 @@
-"""The psychiatrist's review: flags with their triggers and sources, acknowledgements, the plan,
-the dose basis, the start date, the decision and the signature."""
+"""The psychiatrist's review: flags with their triggers and sources, notes on them, the plan, the
+dose basis, the start date, the decision and the signature; once signed, amendments; and the
+history of every change."""
 
 from __future__ import annotations
 
@@ -9,36 +10,33 @@ from typing import Any
 import streamlit as st
 
 from screening.assessment import FlagResult
-from screening.model import WEIGHT_BASES, PerKgDose
-from screening.plans import BASIS_LABELS, sessions, weight_doses
-from screening.storage import User
-from ui import actions, pages, state, widgets
+from screening.model import PerKgDose
+from screening.plans import sessions, weight_doses
+from screening.storage import JsonValue, User
+from screening.vocabulary import DECISION_WORDS, WEIGHT_BASES, WEIGHT_BASIS_WORDS
+from ui import actions, amend, pages, state, widgets
 from ui.frame import screening_page
-from ui.summary import SEVERITY_TEXT, status_badge
+from ui.history import history_panel
+from ui.summary import SEVERITY_TEXT, screening_state, signed_by
 from ui.text import plain
 
-DECISIONS = {
-    "proceed": "Proceed",
-    "do_not_proceed": "Do not proceed",
-    "defer": "Defer pending work-up",
-}
-
-identifier, loaded = screening_page("Review")
+identifier, screening = screening_page("Review")
 user = state.user()
 assert user is not None
 current = identifier
-detail, definition, assessment = loaded.detail, loaded.definition, loaded.assessment
-stored_review: dict[str, Any] = dict(detail.review or {})
-locked = detail.locked
+detail, definition, assessment = screening.detail, screening.definition, screening.assessment
+recorded: dict[str, Any] = dict(detail.review or {})
+locked = screening.locked
 can_edit = user.role == "psychiatrist" and not locked
 
 st.title("Psychiatrist's review")
 patient = plain(detail.patient_name) or "Patient not named yet"
 st.markdown(f"**{patient}** · screening of {detail.assessed_on.isoformat()}")
-status_badge(assessment.status)
+screening_state(screening)
 if user.role != "psychiatrist":
     st.info(
-        "Only a psychiatrist records the review and signs. You can read it here.",
+        "Only a psychiatrist records the review and signs. You can read it here"
+        + (", and amend answers below." if locked else "."),
         icon=":material/visibility:",
     )
 if state.conflicts().get("review") is not None:
@@ -47,9 +45,9 @@ if state.conflicts().get("review") is not None:
     )
 
 
-def _save(changes: dict[str, Any]) -> None:
-    review = {**stored_review, **changes}
-    actions.save_review(current, {k: v for k, v in review.items() if v not in (None, {}, "")})
+def _save(changes: dict[str, JsonValue]) -> None:
+    """Record the review fields changed (the workflow keeps the others)."""
+    actions.save_review(current, changes)
 
 
 def _key(name: str) -> str:
@@ -70,11 +68,41 @@ def _triggers(flag: FlagResult) -> str:
     return "; ".join(parts)
 
 
+notes: dict[str, str] = {
+    key: str(value)
+    for key, value in dict(recorded.get("acknowledged") or {}).items()
+    if isinstance(value, str)
+}
+
+
+def _note_box(target_id: str, label: str) -> None:
+    """The psychiatrist's note on a fired relative flag or an unmet requirement."""
+    key = _key(f"ack:{target_id}")
+    state.sync_widget(key, notes.get(target_id, ""))
+
+    def _note(widget: str = key) -> None:
+        changed = dict(notes)
+        text = str(state.widget_value(widget) or "").strip()
+        if text:
+            changed[target_id] = text
+        else:
+            changed.pop(target_id, None)
+        _save({"acknowledged": dict(changed)})
+
+    st.text_area(
+        label,
+        key=key,
+        on_change=_note,
+        disabled=not can_edit,
+        max_chars=10_000,
+        placeholder="Why treatment can go ahead despite this, and what is done about it",
+    )
+
+
 # ------------------------------------------------------------------ flags
 st.header("Flags")
 if not assessment.flags:
     st.success("No flag fired.", icon=":material/check_circle:")
-acknowledged: dict[str, str] = dict(stored_review.get("acknowledged") or {})
 for flag in assessment.flags:
     words, color = SEVERITY_TEXT[flag.severity]
     with st.container(border=True):
@@ -87,26 +115,7 @@ for flag in assessment.flags:
         if flag.note:
             st.caption(f"Note: {flag.note}")
         if flag.severity == "relative":
-            key = _key(f"ack:{flag.id}")
-            state.sync_widget(key, acknowledged.get(flag.id, ""))
-
-            def _ack(flag_id: str = flag.id, widget: str = key) -> None:
-                notes = dict(acknowledged)
-                text = str(state.widget_value(widget) or "").strip()
-                if text:
-                    notes[flag_id] = text
-                else:
-                    notes.pop(flag_id, None)
-                _save({"acknowledged": notes})
-
-            st.text_area(
-                "Psychiatrist's acknowledgement (required before 'proceed')",
-                key=key,
-                on_change=_ack,
-                disabled=not can_edit,
-                max_chars=10_000,
-                placeholder="Why treatment can go ahead despite this, and what is done about it",
-            )
+            _note_box(flag.id, "Psychiatrist's acknowledgement (required before 'proceed')")
 review_result = assessment.review
 if review_result and review_result.unmatched_acknowledgements:
     st.warning(
@@ -116,22 +125,28 @@ if review_result and review_result.unmatched_acknowledgements:
     )
 for requirement in assessment.requirements:
     if requirement.met is not True:
-        st.warning(f"**{requirement.title}: not met.** {requirement.unmet} (Source: {requirement.source})")
+        with st.container(border=True):
+            st.warning(
+                f"**{requirement.title}: not met.** {requirement.unmet} (Source: {requirement.source})"
+            )
+            _note_box(
+                requirement.id, "Psychiatrist's note on the unmet requirement (required before 'proceed')"
+            )
 
 # ------------------------------------------------------------------ plan
 st.header("Plan")
-plans = list(definition.plans.values())
+plans = definition.plans
 plan_key = _key("protocol")
-state.sync_widget(plan_key, stored_review.get("protocol"))
+state.sync_widget(plan_key, recorded.get("protocol"))
 st.radio(
     "Protocol",
-    [plan.id for plan in plans],
-    format_func=lambda plan_id: f"{definition.plans[plan_id].title} — {definition.plans[plan_id].regulatory}",
+    list(plans),
+    format_func=lambda plan_id: f"{plans[plan_id].title} — {plans[plan_id].regulatory}",
     key=plan_key,
     on_change=lambda: _save({"protocol": state.widget_value(plan_key)}),
     disabled=not can_edit,
 )
-plan = definition.plans.get(str(stored_review.get("protocol") or ""))
+plan = plans.get(str(recorded.get("protocol") or ""))
 if plan is not None:
     st.caption(f"{plan.dose.description} {plan.schedule}")
     if isinstance(plan.dose, PerKgDose):
@@ -146,19 +161,21 @@ if plan is not None:
         ]
         st.table(table)
         basis_key = _key("weight_basis")
-        state.sync_widget(basis_key, stored_review.get("weight_basis"))
+        state.sync_widget(basis_key, recorded.get("weight_basis"))
         st.radio(
             "Dose basis (recorded with the decision)",
             list(WEIGHT_BASES),
-            format_func=lambda basis: BASIS_LABELS[basis],
+            format_func=WEIGHT_BASIS_WORDS.get,
             key=basis_key,
             horizontal=True,
             on_change=lambda: _save({"weight_basis": state.widget_value(basis_key)}),
             disabled=not can_edit,
         )
 start_key = _key("start_date")
-stored_start = stored_review.get("start_date")
-state.sync_widget(start_key, dt.date.fromisoformat(stored_start) if isinstance(stored_start, str) else None)
+recorded_start = recorded.get("start_date")
+state.sync_widget(
+    start_key, dt.date.fromisoformat(recorded_start) if isinstance(recorded_start, str) else None
+)
 
 
 def _save_start() -> None:
@@ -178,31 +195,47 @@ if plan is not None:
 # ------------------------------------------------------------------ decision and signature
 st.header("Decision")
 decision_key = _key("decision")
-state.sync_widget(decision_key, stored_review.get("decision"))
+state.sync_widget(decision_key, recorded.get("decision"))
 st.radio(
     "Decision",
-    list(DECISIONS),
-    format_func=DECISIONS.get,
+    list(DECISION_WORDS),
+    format_func=DECISION_WORDS.get,
     key=decision_key,
     horizontal=True,
     on_change=lambda: _save({"decision": state.widget_value(decision_key)}),
     disabled=not can_edit,
 )
-decision = stored_review.get("decision")
-blocked = decision == "proceed" and assessment.status == "contraindicated"
-if blocked:
-    st.error("An absolute contraindication fired: this screening cannot be signed as 'proceed'.")
-if review_result:
-    for text in review_result.notices:
-        if "not possible" not in text:
-            st.warning(text)
+decision = recorded.get("decision")
+# What stands in the way of signing is what the assessment of this review found (the workflow's
+# rules give the final word when the button is pressed).
+blocking = [
+    finding
+    for finding in (review_result.findings if review_result else [])
+    if finding.code.startswith("proceed_")
+]
 
-if locked and detail.signature is not None:
-    st.success(
-        f"Signed by {plain(detail.signature.signer.signature_name)} on "
-        f"{detail.signature.signed_at.astimezone():%Y-%m-%d %H:%M} — locked.",
-        icon=":material/verified:",
-    )
+
+def _finding_words(code: str, ids: list[str], text: str) -> str:
+    """A finding of the assessment in words, naming flags and requirements by their titles."""
+    if code == "proceed_unacknowledged":
+        return "'Proceed' needs a note on every relative flag that fired; none yet on: " + ", ".join(
+            titles.get(flag_id, flag_id) for flag_id in ids
+        )
+    if code == "proceed_requirement":
+        return "'Proceed' needs a note on every unmet requirement; none yet on: " + ", ".join(
+            titles.get(requirement_id, requirement_id) for requirement_id in ids
+        )
+    return text[:1].upper() + text[1:] + "."
+
+
+titles = {flag.id: flag.title for flag in assessment.flags}
+titles.update({requirement.id: requirement.title for requirement in assessment.requirements})
+if not locked:
+    for finding in blocking:
+        st.error(_finding_words(finding.code, finding.ids, finding.text), icon=":material/block:")
+
+if locked:
+    st.success(f"Signed by {plain(signed_by(screening))} — locked.", icon=":material/verified:")
 elif user.role == "psychiatrist":
     signature = st.text_input(
         "Signature: name and credentials",
@@ -210,14 +243,13 @@ elif user.role == "psychiatrist":
         key=_key("signature"),
         max_chars=160,
     )
-    missing_ack = bool(review_result and review_result.unacknowledged and decision == "proceed")
-    ready = decision in DECISIONS and not blocked and not missing_ack and bool(signature.strip())
+    ready = decision in DECISION_WORDS and not blocking and bool(signature.strip())
 
     def _sign(signer_user: User = user) -> None:
         # A callback runs before the page reloads the screening, so the signature is checked
         # against the revision that was on the screen when the button was pressed: a change made
         # by somebody else meanwhile refuses the signature instead of being signed unseen.
-        typed = str(state.widget_value(_key("signature")) or "")
+        typed = str(state.widget_value(_key("signature")) or "").strip()
         name, _, credentials = typed.partition(",")
         signer = User(
             id=signer_user.id,
@@ -226,11 +258,17 @@ elif user.role == "psychiatrist":
             authenticated=signer_user.authenticated,
             credentials=credentials.strip() or signer_user.credentials,
         )
-        error = actions.sign_review(current, signer, stored_review)
+        clinician = recorded.get("clinician")
+        error = actions.sign(
+            current,
+            signer,
+            clinician=signer.signature_name,
+            recorded_clinician=clinician if isinstance(clinician, str) else None,
+        )
         state.notify(f"Not signed: {error}" if error else "Signed and locked.")
 
     st.button(
-        "Sign and lock",
+        "Sign again and lock" if screening.lifecycle == "reopened" else "Sign and lock",
         type="primary",
         disabled=not ready,
         icon=":material/draw:",
@@ -239,39 +277,10 @@ elif user.role == "psychiatrist":
     )
     st.caption("Signing records your name, the time and the status, and locks the screening.")
 
-if locked and user.role == "psychiatrist":
-    with (
-        st.expander("Amend the review", icon=":material/edit_note:"),
-        st.form(f"amend-review:{identifier}"),
-    ):
-        form_decision, form_reason = _key("amend-decision"), _key("amend-reason")
-        st.radio(
-            "Decision",
-            list(DECISIONS),
-            format_func=DECISIONS.get,
-            horizontal=True,
-            index=list(DECISIONS).index(decision) if decision in DECISIONS else 0,
-            key=form_decision,
-        )
-        st.text_area("Reason for the amendment", max_chars=2000, key=form_reason)
+if locked:
+    amend.amend_panel(screening, user)
 
-        def _amend_review() -> None:
-            # In the callback, so the amendment is based on the review the psychiatrist saw.
-            error = actions.amend(
-                current,
-                reason=str(state.widget_value(form_reason) or ""),
-                review={**stored_review, "decision": state.widget_value(form_decision)},
-            )
-            if error:
-                state.report_error(form_reason, error)
-            else:
-                state.forget_widget(form_reason)
-                state.notify("Amendment recorded.")
-
-        st.form_submit_button("Record the amendment", type="primary", on_click=_amend_review)
-    error = state.take_error(_key("amend-reason"))
-    if error:
-        st.error(error)
+history_panel(identifier)
 
 st.page_link(
     pages.DOCUMENTS,

@@ -1,4 +1,5 @@
-"""Screenings: search the list, resume a draft, or start a new screening."""
+"""Screenings: search the list, resume a draft, discard one opened by mistake, or start a new
+screening. Each row says its status, its decision and where it stands in its lifecycle."""
 
 from __future__ import annotations
 
@@ -6,9 +7,18 @@ import datetime as dt
 
 import streamlit as st
 
-from screening.storage import SCREENING_STATUSES, ScreeningStatus
-from ui import actions, pages, services, state
-from ui.summary import STATUS_TEXT
+from screening.vocabulary import (
+    DECISION_WORDS,
+    DECISIONS,
+    LIFECYCLE_WORDS,
+    LIFECYCLES,
+    STATUSES,
+    decision_words,
+    status_words,
+)
+from screening.workflow import lifecycle_sentence
+from ui import actions, discard, pages, services, state
+from ui.summary import LIFECYCLE_LOOK, STATUS_LOOK
 from ui.text import plain
 
 user = state.user()
@@ -27,15 +37,28 @@ if st.button("New screening", type="primary", icon=":material/add:", key="new-sc
     else:
         st.rerun()
 
-search_column, status_column, dates_column, signed_column = st.columns([3, 2, 2, 2])
+search_column, dates_column = st.columns([3, 2])
 search = search_column.text_input(
     "Search by name or MRN", key="list-search", placeholder="e.g. Fernández or KC-2093"
 )
+lifecycle_column, decision_column, status_column = st.columns(3)
+lifecycles = lifecycle_column.multiselect(
+    "Lifecycle",
+    list(LIFECYCLES),
+    format_func=lambda lifecycle: LIFECYCLE_WORDS[lifecycle],
+    key="list-lifecycle",
+    placeholder="Any",
+    help="Draft, signed, or reopened by an amendment and waiting to be signed again.",
+)
+decisions = decision_column.multiselect(
+    "Decision",
+    list(DECISIONS),
+    format_func=lambda decision: DECISION_WORDS[decision],
+    key="list-decision",
+    placeholder="Any",
+)
 statuses = status_column.multiselect(
-    "Status",
-    list(SCREENING_STATUSES),
-    format_func=lambda s: STATUS_TEXT[s][0],
-    key="list-status",
+    "Status", list(STATUSES), format_func=status_words, key="list-status", placeholder="Any"
 )
 dates = dates_column.date_input(
     "Screening date",
@@ -49,39 +72,50 @@ dates = dates_column.date_input(
 chosen_days = [day for day in (dates if isinstance(dates, tuple) else (dates,)) if isinstance(day, dt.date)]
 first_day = chosen_days[0] if chosen_days else None
 last_day = chosen_days[-1] if chosen_days else None
-signed_choice = signed_column.radio(
-    "Show", ["all", "drafts", "signed"], horizontal=True, key="list-signed", format_func=str.capitalize
-)
-signed = {"all": None, "drafts": False, "signed": True}[signed_choice or "all"]
 
-wanted: list[ScreeningStatus] | None = [s for s in SCREENING_STATUSES if s in statuses] or None
-rows = services.store().list_screenings(
+rows = services.workflow().screenings(
     search=search or None,
-    status=wanted,
-    signed=signed,
+    status=[s for s in STATUSES if s in statuses] or None,
+    lifecycle=[state_ for state_ in LIFECYCLES if state_ in lifecycles] or None,
+    decision=[d for d in DECISIONS if d in decisions] or None,
     assessed_from=first_day,
     assessed_to=last_day,
     limit=100,
 )
 
 if not rows:
-    filtered = search or statuses or signed is not None or first_day is not None
+    filtered = search or statuses or lifecycles or decisions or first_day is not None
     st.caption("No screenings match." if filtered else "No screenings yet.")
 for row in rows:
-    with st.container(border=True):
-        name_column, status_col, when_column, open_column = st.columns([4, 2, 3, 1.3])
+    with st.container(border=True, key=f"row:{row.id}"):
+        about_column, state_column = st.columns([3, 4])
         name = plain(row.patient_name) or "*(no name yet)*"
         mrn = f" · MRN {plain(row.mrn)}" if row.mrn else ""
-        name_column.markdown(f"**{name}**{mrn}")
-        label, color, _meaning = STATUS_TEXT[row.status]
-        status_col.badge(label, color=color)
-        if not row.status_current:
-            status_col.caption("may be out of date")
-        signed_text = f"signed by {plain(row.signature.signer.name)}" if row.signature else "draft"
+        about_column.markdown(f"**{name}**{mrn}")
         updated = row.updated_at.astimezone()
-        when_column.caption(
-            f"{row.assessed_on.isoformat()} · {signed_text} · updated {updated:%Y-%m-%d %H:%M}"
+        signer = row.signature.signer.signature_name if row.signature is not None else None
+        signed_text = f"last signed by {plain(signer)}" if signer else "never signed"
+        about_column.caption(
+            f"Screening of {row.assessed_on.isoformat()} · {signed_text} · updated {updated:%Y-%m-%d %H:%M}"
         )
-        if open_column.button("Open", key=f"open:{row.id}"):
-            state.open_screening(row.id)
-            st.switch_page(pages.INTAKE, query_params={state.SCREENING_PARAM: row.id})
+        with state_column:
+            badges = st.container(horizontal=True, gap="small")
+            lifecycle_color, lifecycle_icon = LIFECYCLE_LOOK[row.lifecycle]
+            badges.badge(LIFECYCLE_WORDS[row.lifecycle], color=lifecycle_color, icon=lifecycle_icon)
+            status_color, meaning = STATUS_LOOK[row.status]
+            badges.badge(f"Status: {status_words(row.status)}", color=status_color, help=meaning)
+            words = plain(lifecycle_sentence(row))
+            if row.lifecycle == "draft":
+                words += f": {meaning}"
+            if row.lifecycle != "signed" and row.decision:
+                words += f" · decision on record, not signed: {decision_words(row.decision)}"
+            st.caption(words)
+            if not row.status_current:
+                st.caption("The status may be out of date.")
+        actions_row = st.container(horizontal=True, gap="small")
+        with actions_row:
+            if st.button("Open", key=f"open:{row.id}", icon=":material/open_in_new:"):
+                state.open_screening(row.id)
+                st.switch_page(pages.INTAKE, query_params={state.SCREENING_PARAM: row.id})
+            if row.lifecycle == "draft":
+                discard.discard_control(row.id, row.revision, leave=False)
