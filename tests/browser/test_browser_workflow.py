@@ -1,6 +1,8 @@
 """The app in a real browser: `streamlit run app.py` as a subprocess, driven with Playwright in
 Debian's chromium. A coordinator fills a screening (and refreshes the page half-way), a
-psychiatrist reviews and signs it in another browser profile, and downloads the clinician summary.
+psychiatrist reviews and signs it in another browser profile; the coordinator then amends a
+medical-history answer of the signed screening, which reopens it; the psychiatrist acknowledges the
+new flag, signs again and downloads the clinician summary, which prints the amendment.
 
 Screenshots of every page go to test-output/screenshots/. Without chromium the test is skipped,
 unless SCREENING_REQUIRE_BROWSER=1 (CI), which makes it fail instead.
@@ -26,9 +28,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from screening.engine import assess
-from screening.loading import load_catalog
-from screening.storage import Store, User
+from screening.storage import User
+from screening.workflow import Workflow
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +48,11 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT = 60.0  # seconds
 STEP_TIMEOUT_MS = 20_000  # any single browser wait
 SAVE_TIMEOUT = 15.0  # seconds for an answer to reach the database
+MAX_SHOT_HEIGHT = 6000  # pixels
 
 PATIENT = "Ngozi Adébáyọ̀-Hart"
+AMENDMENT_REASON = "Letter from cardiology: atrial fibrillation since October."
+HEART_NOTE = "Cardiology cleared: rate-controlled AF; resuscitation equipment on site."
 COLLEAGUE = User(id="local:jo-nurse", name="Jo Nurse", role="coordinator", authenticated=False)
 _HISTORY = (
     "ketamine_hypersensitivity aneurysmal_vascular_disease arteriovenous_malformation "
@@ -111,8 +115,10 @@ class Server:
     database_url: str
     log: Path
 
-    def store(self) -> Store:
-        return Store(self.database_url)
+    def workflow(self) -> Workflow:
+        """The lifecycle service over the app's database and questionnaires, as another client of the
+        same database (open it once the app has created the database: after the first sign-in)."""
+        return Workflow(self.database_url, ROOT / "questionnaires")
 
 
 def _free_port() -> int:
@@ -219,9 +225,14 @@ def new_browser(chromium: str) -> Iterator[Callable[[], Any]]:
 
 
 def settle(page: Any) -> None:
-    """Wait until Streamlit has finished its rerun and nothing on the page is stale."""
+    """Wait until Streamlit has finished its run (the script state the app's root element carries,
+    which Streamlit's own end-to-end tests read; the "Running" indicator shows only after a delay)
+    and nothing on the page is stale."""
     page.wait_for_function(
         """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            const script = app && app.getAttribute('data-test-script-state');
+            if (!script || ['initial', 'running', 'rerunRequested'].includes(script)) return false;
             const status = document.querySelector('[data-testid="stStatusWidget"]');
             const running = status && /Running/.test(status.innerText);
             return !running && document.querySelectorAll('[data-stale="true"]').length === 0;
@@ -230,16 +241,34 @@ def settle(page: Any) -> None:
     )
 
 
+def _content_height(page: Any) -> int:
+    return int(
+        page.evaluate(
+            """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], section')]
+                .map(e => e.scrollHeight), document.body.scrollHeight)"""
+        )
+    )
+
+
 def shoot(page: Any, name: str) -> None:
     """A screenshot of the whole page (Streamlit scrolls inside its main block, so the viewport is
-    made as tall as the content for the picture)."""
+    made as tall as the content for the picture, once animations such as an expander opening have
+    finished)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate(
-        """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], section')]
-                .map(e => e.scrollHeight), document.body.scrollHeight)"""
-    )
-    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 40, 6000))})
     settle(page)
+    page.wait_for_function(
+        """() => document.getAnimations().every(a =>
+            a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)""",
+        timeout=STEP_TIMEOUT_MS,
+    )
+    height = 1000
+    for _ in range(4):  # a taller window may lay the page out taller still
+        needed = _content_height(page)
+        if needed <= height or height >= MAX_SHOT_HEIGHT:
+            break
+        height = min(needed + 40, MAX_SHOT_HEIGHT)
+        page.set_viewport_size({"width": 1400, "height": height})
+        settle(page)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     page.set_viewport_size({"width": 1400, "height": 1000})
 
@@ -252,9 +281,9 @@ def css_key(key: str) -> str:
 class Intake:
     """The intake page of one screening, answered the way a user does it."""
 
-    def __init__(self, page: Any, server: Server) -> None:
+    def __init__(self, page: Any, workflow: Workflow) -> None:
         self.page = page
-        self.server = server
+        self.workflow = workflow
         match = re.search(r"[?&]id=([0-9a-f-]+)", page.url)
         assert match, page.url
         self.identifier = match.group(1)
@@ -263,8 +292,7 @@ class Intake:
         return self.page.locator(f".{css_key(f'w:{self.identifier}:{item}')}")
 
     def stored(self) -> dict[str, Any]:
-        with self.server.store() as store:
-            return dict(store.get_screening(self.identifier, events=False).answers)
+        return self.workflow.get(self.identifier).answers
 
     def wait_saved(self, item: str, expected: Any) -> None:
         deadline = time.monotonic() + SAVE_TIMEOUT
@@ -300,19 +328,13 @@ class Intake:
         settle(self.page)
 
 
-def colleague_enters(server: Server, identifier: str, answers: dict[str, Any]) -> None:
-    """Save answers as another instance of the app would: each with the status it computes."""
-    definition = load_catalog([ROOT / "questionnaires"]).get("ketamine-trd-intake")
-    assert definition is not None
-    with server.store() as store:
-        detail = store.get_screening(identifier, events=False)
-        current, revision = dict(detail.answers), detail.revision
-        for item, value in answers.items():
-            current[item] = value
-            status = assess(definition, current, assessed_on=detail.assessed_on).status
-            revision = store.set_answer(
-                identifier, item, value, user=COLLEAGUE, base_revision=revision, status=status
-            ).base_revision
+def colleague_enters(workflow: Workflow, identifier: str, answers: dict[str, Any]) -> None:
+    """Save answers as another instance of the app would, through the workflow (which computes the
+    status itself)."""
+    before = workflow.get(identifier)
+    after = workflow.answer(identifier, answers, user=COLLEAGUE, base_revision=before.revision)
+    assert after.revision > before.revision
+    assert {item: after.answers.get(item) for item in answers} == answers
 
 
 def fill_sign_in(page: Any, name: str, role: str, credentials: str = "") -> None:
@@ -336,8 +358,8 @@ def sign_in(page: Any, server: Server, name: str, role: str, credentials: str = 
 # ------------------------------------------------------------------ the test
 
 
-def test_screening_from_new_to_signed_documents_in_a_real_browser(
-    server: Server, new_browser: Callable[[], Any]
+def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser(
+    server: Server, new_browser: Callable[[], Any], request: pytest.FixtureRequest
 ) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415 - optional dependency
 
@@ -349,11 +371,13 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
     shoot(page, "01-sign-in")
     sign_in(page, server, "Casey Coordinator", "Intake coordinator")
     shoot(page, "02-screenings-empty")
+    workflow = server.workflow()  # the list page has created the database by now
+    request.addfinalizer(workflow.close)
 
     page.get_by_role("button", name="New screening").click()
     page.get_by_role("heading", name="New screening").wait_for()
     settle(page)
-    intake = Intake(page, server)
+    intake = Intake(page, workflow)
 
     # ---- section 1 through the real widgets
     intake.type_text("patient_name", PATIENT)
@@ -415,7 +439,7 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
         intake.choose(f"asq_{n}", "No", False)
 
     # ---- most of the history is entered meanwhile at another workstation; the page shows it
-    colleague_enters(server, intake.identifier, LATER_ANSWERS)
+    colleague_enters(workflow, intake.identifier, LATER_ANSWERS)
     intake.next("Depression and treatment history")
     expect(intake.widget("episode_duration_months").locator("input")).to_have_value("20")
     expect(intake.widget("antidepressant_trials:0:drug").locator("input")).to_have_value("sertraline")
@@ -426,7 +450,7 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
     intake.widget(f"{row}:drug").locator("input").wait_for()
     settle(page)
     trial: dict[str, Any] = {"drug": "venlafaxine"}
-    for field, action in (
+    steps: tuple[tuple[str, Callable[[], None]], ...] = (
         ("drug", lambda: intake.widget(f"{row}:drug").locator("input").fill("venlafaxine")),
         ("weeks", lambda: intake.widget(f"{row}:weeks").locator("input").fill("8")),
         (
@@ -434,7 +458,8 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
             lambda: intake.widget(f"{row}:adequate_dose").get_by_text("Yes", exact=True).click(),
         ),
         ("adherent", lambda: intake.widget(f"{row}:adherent").get_by_text("Yes", exact=True).click()),
-    ):
+    )
+    for field, action in steps:
         action()
         if field in ("drug", "weeks"):
             intake.widget(f"{row}:{field}").locator("input").press("Enter")
@@ -474,8 +499,7 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
         return doctor.locator(f".{css_key(f'{review}:{name}')}")
 
     def stored_review() -> dict[str, Any]:
-        with server.store() as store:
-            return dict(store.get_screening(intake.identifier, events=False).review or {})
+        return dict(workflow.get(intake.identifier).detail.review or {})
 
     def wait_review(key: str, expected: Any) -> None:
         deadline = time.monotonic() + SAVE_TIMEOUT
@@ -507,12 +531,11 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
     expect(sign).to_be_enabled()
     shoot(doctor, "08-review-ready-to-sign")
     sign.click()
-    expect(doctor.get_by_text("Signed and locked.")).to_be_visible()
+    expect(doctor.get_by_text("Signed and locked.", exact=True)).to_be_visible()
     settle(doctor)
-    with server.store() as store:
-        detail = store.get_screening(intake.identifier, events=False)
-    assert detail.locked and detail.signature is not None
-    assert detail.signature.signer.signature_name == "R. Okafor, MD"
+    signed = workflow.get(intake.identifier)
+    assert signed.lifecycle == "signed" and signed.locked and signed.signature is not None
+    assert signed.signature.signer.signature_name == "R. Okafor, MD"
     shoot(doctor, "09-review-signed")
 
     # ---- the coordinator's page shows the lock after a refresh (and signing in again)
@@ -524,13 +547,109 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
     expect(page.get_by_text("The screening is locked")).to_be_visible()
     expect(intake.widget("has_escort").locator("input[type=radio]").first).to_be_disabled()
 
-    # ---- documents: the clinician summary is downloaded and names the patient
+    # ---- a letter from cardiology: the coordinator amends the signed screening, which reopens it
+    page.get_by_role("link", name="Amend on the review page").click()
+    page.get_by_role("heading", name="Amend", exact=True).wait_for()
+    settle(page)
+    what = page.get_by_role("combobox", name="What to change")
+    what.click()
+    what.press_sequentially("Heart disease")
+    page.get_by_role("option", name="Medical history and contraindications · Heart disease").click()
+    settle(page)
+    new_answer = page.get_by_role("radiogroup", name=re.compile("^New answer: Coronary disease"))
+    expect(new_answer.locator("input[type=radio]:checked")).to_have_count(1)
+    expect(
+        new_answer.locator('[data-testid="stRadioOption"]', has=page.locator("input[type=radio]:checked"))
+    ).to_have_text("No")
+    new_answer.locator('[data-testid="stRadioOption"]', has_text=re.compile("^Yes$")).click()
+    settle(page)
+    page.get_by_label("Reason for the amendment").fill(AMENDMENT_REASON)
+    # the box commits its text when it loses focus
+    page.get_by_role("heading", name="Amend", exact=True).click()
+    settle(page)
+    shoot(page, "10-amend-heart-disease")
+    page.get_by_role("button", name="Record the amendment").click()
+    expect(page.get_by_text("The screening is reopened: a psychiatrist signs it again.")).to_be_visible()
+    settle(page)
+    reopened = workflow.get(intake.identifier)
+    assert reopened.lifecycle == "reopened" and reopened.answers["heart_disease"] is True
+    assert reopened.reopened is not None and reopened.reopened.reason == AMENDMENT_REASON
+    assert reopened.signature is None and reopened.last_signature is not None
+    on = reopened.reopened.at.date().isoformat()  # the date the app prints (UTC, not this machine's)
+    reopened_notice = page.locator(
+        '[data-testid="stAlertContentWarning"]', has_text="Reopened after an amendment"
+    )
+    expect(reopened_notice).to_contain_text(
+        f"Reopened after an amendment on {on}: Heart disease now Yes. Needs re-signing"
+    )
+    expect(reopened_notice).to_contain_text("New relative flag: Heart disease or prior stroke")
+    at = f"{reopened.reopened.at.astimezone():%Y-%m-%d %H:%M}"  # in the server's time zone, as here
+    expect(reopened_notice).to_contain_text(f"Amended by Casey Coordinator on {at}. Reason given")
+    expect(reopened_notice).to_contain_text(f"Reason given: {AMENDMENT_REASON}")
+    expect(reopened_notice).to_contain_text("The signature of R. Okafor, MD")
+    expect(reopened_notice).to_contain_text("no longer stands: a psychiatrist signs again")
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Reopened: needs re-signing")
+    expect(page.get_by_role("button", name="Record the amendment")).to_have_count(0)  # nothing to amend now
+
+    # the history panel says what changed, from what to what, who and why
+    page.get_by_text("History of changes").click()
+    newest = page.locator(f"[class*='{css_key(f'history:{intake.identifier}:')}']").first
+    expect(newest).to_contain_text("Casey Coordinator (Intake coordinator) · Amendment · Reopened")
+    expect(newest).to_contain_text("Heart disease: No → Yes")
+    expect(newest).to_contain_text(f"Reason: {AMENDMENT_REASON}")
+    settle(page)
+    shoot(page, "11-reopened-with-history")
+
+    # ---- the psychiatrist sees why, writes the note the new flag needs and signs again
+    doctor.reload()
+    doctor.get_by_label("Your name").wait_for()
+    fill_sign_in(doctor, "R. Okafor", "Psychiatrist", "MD")
+    doctor.get_by_role("heading", name="Psychiatrist's review").wait_for()
+    settle(doctor)
+    doctor_notice = doctor.locator('[data-testid="stAlertContentWarning"]', has_text="Reopened after")
+    expect(doctor_notice).to_contain_text("New relative flag: Heart disease or prior stroke")
+    expect(doctor_notice).to_contain_text(f"Reason given: {AMENDMENT_REASON}")
+    sign_again = doctor.get_by_role("button", name="Sign again and lock")
+    expect(sign_again).to_be_disabled()
+    expect(doctor.get_by_text("none yet on: Heart disease or prior stroke")).to_be_visible()
+    expect(review_widget("ack:ci.rel.hypertension_history").locator("textarea")).to_have_value(note)
+    heart_box = review_widget("ack:ci.rel.heart_disease").locator("textarea")
+    expect(heart_box).to_be_enabled()
+    heart_box.fill(HEART_NOTE)
+    doctor.get_by_role("heading", name="Flags").click()
+    wait_review("acknowledged", {"ci.rel.hypertension_history": note, "ci.rel.heart_disease": HEART_NOTE})
+    expect(sign_again).to_be_enabled()
+    shoot(doctor, "12-review-ready-to-sign-again")
+    sign_again.click()
+    expect(doctor.get_by_text("Signed and locked.", exact=True)).to_be_visible()
+    settle(doctor)
+    expect(doctor.locator('[data-testid="stMainBlockContainer"]')).to_contain_text(
+        "Signed: proceed, 2 flags acknowledged · by R. Okafor, MD"
+    )
+    expect(review_widget("ack:ci.rel.heart_disease").locator("textarea")).to_be_disabled()
+    shoot(doctor, "13-review-signed-again")
+
+    final = workflow.get(intake.identifier)
+    assert final.lifecycle == "signed" and final.decision == "proceed" and final.locked
+    assert final.signature is not None and final.signature.signer.signature_name == "R. Okafor, MD"
+    assert final.review is not None
+    assert final.review.acknowledged == {
+        "ci.rel.hypertension_history": note,
+        "ci.rel.heart_disease": HEART_NOTE,
+    }
+    assert final.answers["heart_disease"] is True and final.status == "needs_review"
+    amendments = [entry for entry in workflow.history(intake.identifier) if entry.kind == "amended"]
+    assert [(e.target, e.old_words, e.new_words, e.reason, e.user_name) for e in amendments] == [
+        ("heart_disease", "No", "Yes", AMENDMENT_REASON, "Casey Coordinator")
+    ]
+
+    # ---- documents: the clinician summary names the patient and prints the amendment
     doctor.get_by_role("link", name="Documents").first.click()
     download_button = doctor.get_by_role("button", name="Download the clinician summary")
     download_button.wait_for(timeout=STEP_TIMEOUT_MS * 3)  # the first build loads the fonts
     settle(doctor)
     expect(doctor.get_by_text("Loading PDF")).to_have_count(0, timeout=STEP_TIMEOUT_MS)
-    shoot(doctor, "10-documents")
+    shoot(doctor, "14-documents")
     with doctor.expect_download(timeout=STEP_TIMEOUT_MS) as event:
         download_button.click()
     path = event.value.path()
@@ -539,13 +658,29 @@ def test_screening_from_new_to_signed_documents_in_a_real_browser(
     assert event.value.suggested_filename == "clinician-summary.pdf"
     text = "\n".join(page_.extract_text() or "" for page_ in PdfReader(io.BytesIO(data)).pages)
     assert "Ngozi" in text and "Hart" in text, text[:500]
+    words = " ".join(text.split())  # table cells wrap their lines
+    amendments_table = words[words.index("Amendments When By Reason What changed") :]
+    assert "Heart disease: No → Yes" in amendments_table, amendments_table[:800]
+    assert AMENDMENT_REASON in amendments_table, amendments_table[:800]
+    assert "Casey Coordinator" in amendments_table, amendments_table[:800]
+    assert "Signed: proceed, 2 flags acknowledged" in words
+    assert "Reopened the screening" not in words and "No longer stands" not in words  # signed again
+
+    # the download is in the audit trail, which checks out; the screening stays signed
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    while not [entry for entry in workflow.history(intake.identifier) if entry.kind == "document"]:
+        assert time.monotonic() < deadline, "the download was not recorded"
+        time.sleep(0.1)
+    assert workflow.get(intake.identifier).lifecycle == "signed"
+    assert workflow.verify(intake.identifier)
 
     doctor.get_by_role("tab", name="Patient handout").click()
     settle(doctor)
     expect(doctor.get_by_text("Loading PDF")).to_have_count(0, timeout=STEP_TIMEOUT_MS)
-    shoot(doctor, "11-documents-handout-tab")
+    shoot(doctor, "15-documents-handout-tab")
     doctor.get_by_role("link", name="Questionnaires").click()
     doctor.get_by_role("heading", name="Questionnaires").wait_for()
+    doctor.locator("code", has_text="ketamine-trd-intake").first.wait_for()
     settle(doctor)
-    shoot(doctor, "12-questionnaires")
+    shoot(doctor, "16-questionnaires")
     assert time.monotonic() - started < 170
