@@ -18,7 +18,7 @@ The lifecycle rules live in `_Rules` and nowhere else:
 - an amendment of a signed screening (any answer, the date, any review field: psychiatrists
   only), always with a reason, reopens it when it makes a new absolute or relative flag fire,
   changes the status, or leaves `proceed` without the notes it needs; a review amendment that
-  newly records `proceed` where it could not be signed is refused;
+  newly records `proceed` where it could not be signed, or removes the decision, is refused;
 - a draft created by mistake can be discarded.
 
 Requests that cannot be done raise `Refused` (role, lock, rule, a wrong call) or `Conflict`
@@ -33,9 +33,9 @@ import functools
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from screening.answers import validate_answers
 from screening.assessment import Assessment
@@ -44,6 +44,7 @@ from screening.engine import assess
 from screening.loading import Catalog, default_directory, load_catalog, load_pinned
 from screening.report.content import AmendmentNote, ChangeNote, LifecycleNote, value_words
 from screening.storage import (
+    AuditProblem,
     AuditReport,
     JsonInput,
     JsonValue,
@@ -60,9 +61,10 @@ from screening.storage.errors import Conflict, ConflictError, InvalidRequest, Re
 from screening.storage.judge import AmendmentVerdict, State
 from screening.storage.records import AuditEvent, Reopening
 from screening.storage.store import Clock
-from screening.storage.values import canonical_json
+from screening.storage.values import answer_json, canonical_json
 from screening.vocabulary import (
     REVIEW_FIELD_WORDS,
+    WEIGHT_BASIS_WORDS,
     Decision,
     Lifecycle,
     Review,
@@ -72,6 +74,7 @@ from screening.vocabulary import (
 )
 
 __all__ = [
+    "AnswerInput",
     "Conflict",
     "ConflictError",
     "HistoryEntry",
@@ -85,6 +88,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_QUESTIONNAIRE = "ketamine-trd-intake"
+
+AnswerInput: TypeAlias = (
+    str | int | float | bool | dt.date | Sequence["AnswerInput"] | Mapping[str, "AnswerInput"] | None
+)
+"""What a caller may give as an answer or a review field: JSON values, and dates (`datetime.date`),
+which are stored as ISO text."""
+
 _ASSESSMENT_CACHE = 256
 _DEFINITION_CACHE = 32
 
@@ -293,7 +303,7 @@ class Workflow:
         user: User,
         questionnaire: str = DEFAULT_QUESTIONNAIRE,
         assessed_on: dt.date | None = None,
-        answers: Mapping[str, JsonInput] | None = None,
+        answers: Mapping[str, AnswerInput] | None = None,
     ) -> Screening:
         """Open a new draft screening with the current version of `questionnaire`."""
         definition = self.catalog.get(questionnaire)
@@ -302,43 +312,48 @@ class Workflow:
                 f"Questionnaire {questionnaire!r} is not available (unknown, or it has errors).",
                 rule="questionnaire",
             )
-        if answers:
-            answers = _plain_json(answers)
-            self._check_answers(definition, answers)
+        assessed_on = assessed_on or dt.date.today()
+        plain = _plain_json(answers) if answers else None
+        if plain:
+            self._check_answers(definition, plain, assessed_on=assessed_on)
         detail = self.store.create_screening(
             user=user,
             questionnaire=QuestionnairePin(definition.id, definition.version, definition.sha256),
             definition_files=dict(definition.files),
-            assessed_on=assessed_on or dt.date.today(),
-            answers=answers,
+            assessed_on=assessed_on,
+            answers=plain,
         )
         return self._screening(detail)
 
     def answer(
-        self, screening_id: str, answers: Mapping[str, JsonInput], *, user: User, base_revision: int
+        self, screening_id: str, answers: Mapping[str, AnswerInput], *, user: User, base_revision: int
     ) -> Screening:
         """Save one or many answers in one transaction (None clears an answer). Dates may be
         given as `datetime.date`; they are stored as ISO text."""
-        answers = _plain_json(answers)
-        self._check_answers(self._definition_by_id(screening_id), answers)
-        self.store.set_answers(screening_id, answers, user=user, base_revision=base_revision)
+        plain = _plain_json(answers)
+        detail = self.store.get_screening(screening_id, events=False)
+        self._check_answers(self.definition_of(detail), plain, assessed_on=detail.assessed_on)
+        self.store.set_answers(screening_id, plain, user=user, base_revision=base_revision)
         return self.get(screening_id)
 
     def set_assessed_on(
         self, screening_id: str, assessed_on: dt.date, *, user: User, base_revision: int
     ) -> Screening:
-        """Change the date the screening is taken (ages are computed at this date)."""
+        """Change the date the screening is taken (ages are computed at this date). A date before
+        a stored date that may not come after the screening (a date of birth) is refused."""
+        detail = self.store.get_screening(screening_id, events=False)
+        self._check_answers(self.definition_of(detail), detail.answers, assessed_on=assessed_on)
         self.store.set_assessed_on(screening_id, assessed_on, user=user, base_revision=base_revision)
         return self.get(screening_id)
 
     def review(
-        self, screening_id: str, fields: Mapping[str, JsonInput], *, user: User, base_revision: int
+        self, screening_id: str, fields: Mapping[str, AnswerInput], *, user: User, base_revision: int
     ) -> Screening:
         """Record review fields (psychiatrists only); the fields not given are kept, None unsets
         one, and `acknowledged`, when given, replaces every note."""
-        fields = _plain_json(fields)
-        self._check_review(self._definition_by_id(screening_id), fields)
-        self.store.update_review(screening_id, fields, user=user, base_revision=base_revision)
+        plain = _plain_json(fields)
+        self._check_review(self._definition_by_id(screening_id), plain)
+        self.store.update_review(screening_id, plain, user=user, base_revision=base_revision)
         return self.get(screening_id)
 
     def sign(self, screening_id: str, *, user: User, base_revision: int) -> Screening:
@@ -353,25 +368,26 @@ class Workflow:
         user: User,
         base_revision: int,
         reason: str,
-        answers: Mapping[str, JsonInput] | None = None,
-        review: Mapping[str, JsonInput] | None = None,
+        answers: Mapping[str, AnswerInput] | None = None,
+        review: Mapping[str, AnswerInput] | None = None,
         assessed_on: dt.date | None = None,
     ) -> Screening:
         """Amend a signed screening with a reason; it may reopen (see the module docstring)."""
-        definition = self._definition_by_id(screening_id)
-        if answers:
-            answers = _plain_json(answers)
-            self._check_answers(definition, answers)
-        if review is not None:
-            review = _plain_json(review)
-            self._check_review(definition, review)
+        detail = self.store.get_screening(screening_id, events=False)
+        definition = self.definition_of(detail)
+        plain_answers = _plain_json(answers) if answers else None
+        if plain_answers:
+            self._check_answers(definition, plain_answers, assessed_on=assessed_on or detail.assessed_on)
+        plain_review = None if review is None else _plain_json(review)
+        if plain_review is not None:
+            self._check_review(definition, plain_review)
         self.store.amend(
             screening_id,
             user=user,
             base_revision=base_revision,
             reason=reason,
-            answers=answers,
-            review=review,
+            answers=plain_answers,
+            review=plain_review,
             assessed_on=assessed_on,
         )
         return self.get(screening_id)
@@ -403,10 +419,15 @@ class Workflow:
         what it changed from what to what."""
         screening = self.get(screening_id)
         reopened = screening.reopened
+        is_reopened = reopened is not None and screening.lifecycle == "reopened"
+        signature = screening.last_signature
         note = LifecycleNote(
             state=screening.lifecycle,
             sentence=lifecycle_sentence(screening),
-            because=reopened.because if reopened is not None and screening.lifecycle == "reopened" else (),
+            because=reopened.because if is_reopened and reopened is not None else (),
+            since=reopened.at if is_reopened and reopened is not None else None,
+            signed_by=signature.signer.signature_name if signature is not None else None,
+            signed_at=signature.signed_at if signature is not None else None,
         )
         detail = self.store.get_screening(screening_id)
         amendments: list[AmendmentNote] = []
@@ -429,12 +450,23 @@ class Workflow:
         return note, amendments
 
     def verify(self, screening_id: str) -> bool:
-        """True when the audit trail is intact and agrees with the stored screening."""
-        return self.store.verify_audit(screening_id).ok
+        """True when the audit trail is intact and agrees with the stored screening, and the
+        stored status (the one the list shows) is the status of the stored answers."""
+        return self.audit_report(screening_id).ok
 
     def audit_report(self, screening_id: str) -> AuditReport:
         """What `verify` checked, naming the first broken event if any."""
-        return self.store.verify_audit(screening_id)
+        report = self.store.verify_audit(screening_id)
+        detail = self.store.get_screening(screening_id, events=False)
+        try:
+            expected: Status = self._screening(detail).status
+        except Refused:  # the pinned questionnaire cannot be loaded: the judge records incomplete
+            expected = "incomplete"
+        if detail.status == expected:
+            return report
+        logger.warning("The stored status of screening %s is not the status of its answers", screening_id)
+        problem = AuditProblem("the stored status differs from the status of the stored answers")
+        return replace(report, problems=(*report.problems, problem))
 
     # ------------------------------------------------------------------ checks of requests
 
@@ -442,8 +474,13 @@ class Workflow:
         return self.definition_of(self.store.get_screening(screening_id, events=False))
 
     @staticmethod
-    def _check_answers(definition: Definition, answers: Mapping[str, JsonInput]) -> None:
-        """Refuse unknown items and values the questionnaire does not accept, naming the item."""
+    def _check_answers(
+        definition: Definition, answers: Mapping[str, JsonInput], *, assessed_on: dt.date | None
+    ) -> None:
+        """Refuse unknown items and values the questionnaire does not accept, naming the item.
+
+        `assessed_on` is the screening date the answers will be stored with: a date the
+        questionnaire allows only up to the screening (a date of birth) is checked against it."""
         if not isinstance(answers, Mapping):
             raise InvalidRequest("Answers are a mapping of item id to value.", rule="answers")
         given = {key: value for key, value in answers.items() if value is not None}
@@ -454,12 +491,17 @@ class Workflow:
                 item_id=unknown[0],
                 rule="unknown_item",
             )
-        _values, problems = validate_answers(definition, given)
+        _values, problems = validate_answers(definition, given, assessed_on=assessed_on)
         if problems:
             first = problems[0]
             raise InvalidRequest(
-                str(first), item_id=first.item.split("[")[0].split(".")[0], rule="invalid_answer"
+                str(first), item_id=first.where.item, rule="invalid_answer", detail=first.message
             )
+        for item_id, value in given.items():
+            try:  # text the engine accepts but a database cannot keep (a NUL character)
+                answer_json(item_id, value)
+            except InvalidRequest as unstorable:
+                raise InvalidRequest(str(unstorable), item_id=item_id, rule="invalid_answer") from None
 
     @staticmethod
     def _check_review(definition: Definition, fields: Mapping[str, JsonInput]) -> None:
@@ -470,7 +512,7 @@ class Workflow:
             )
 
 
-def _plain_json(values: Mapping[str, Any]) -> dict[str, Any]:
+def _plain_json(values: Mapping[str, AnswerInput]) -> dict[str, Any]:
     """`values` with dates as ISO text (and tuples as lists), as storage keeps them."""
     if not isinstance(values, Mapping):
         raise InvalidRequest("Expected a mapping of ids to values.", rule="mapping")
@@ -586,6 +628,12 @@ class _Rules:
             refusal = _proceed_refusal(new_assessment, after.review, signing=False)
             if refusal is not None:
                 return AmendmentVerdict(refusal=refusal)
+        decision_removed = after.review.get("decision") is None and before.review.get("decision") is not None
+        if review_changed and decision_removed:
+            # signing needs a decision, so a signed screening keeps one: it is changed, not removed
+            return AmendmentVerdict(
+                refusal=("no_decision", "A signed review keeps its decision; record another one instead.")
+            )
         because = _reopen_reasons(old_assessment, new_assessment, after.review)
         if not because:
             return AmendmentVerdict()
@@ -699,11 +747,15 @@ def _review_words(definition: Definition, key: str, value: JsonValue) -> str:
         plan = definition.plans.get(value)
         return plan.title if plan is not None else value
     if key == "weight_basis" and isinstance(value, str):
-        return f"{value} body weight"
+        return WEIGHT_BASIS_WORDS.get(value, value)
     if key == "acknowledged" and isinstance(value, dict):
         titles = {rule.id: rule.title for rule in definition.rules}
         titles.update({requirement.id: requirement.title for requirement in definition.requirements})
-        return "; ".join(f"{titles.get(k, k)}: {v}" for k, v in value.items()) or "no notes"
+        # the questionnaire's order, so that the same notes read the same wherever they are shown
+        # (the stored review keeps its keys sorted, a request keeps the order it was typed in)
+        order = {flag_id: index for index, flag_id in enumerate(titles)}
+        notes = sorted(value.items(), key=lambda note: (order.get(note[0], len(order)), note[0]))
+        return "; ".join(f"{titles.get(k, k)}: {v}" for k, v in notes) or "no notes"
     return _plain(value)
 
 
@@ -894,7 +946,8 @@ def lifecycle_sentence(screening: Screening | ScreeningSummary) -> str:
         if reopened is None:
             return "Reopened after an amendment. Needs re-signing"
         what = "; ".join(reopened.changes) or "; ".join(reopened.because)
-        return f"Reopened after an amendment on {reopened.at.date().isoformat()}: {what}. Needs re-signing"
+        day = reopened.at.astimezone().date().isoformat()  # the server's day, as the app shows times
+        return f"Reopened after an amendment on {day}: {what}. Needs re-signing"
     return "Draft"
 
 

@@ -127,7 +127,7 @@ def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str 
         return False
     except Refused as refused:
         if refused.rule in ("invalid_answer", "unknown_item"):
-            state.reject_answer(identifier, item_id, refusal_words(refused))
+            state.reject_answer(identifier, item_id, refused.detail or refusal_words(refused))
         else:
             state.notify(refusal_words(refused))
         return False

@@ -30,9 +30,20 @@ class Refused(StorageError):
     without patient data. Nothing was saved."""
 
     rule: str = "refused"
+    detail: str | None = None
+    """The refusal in words for the person who made the request, without ids (e.g. what is wrong
+    with an answer, where the message also names the item), when there is one."""
 
-    def __init__(self, message: str, *, rule: str | None = None, screening_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        screening_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         self.screening_id = screening_id
+        self.detail = detail
         if rule is not None:
             self.rule = rule
         super().__init__(message)
@@ -64,9 +75,10 @@ class InvalidRequest(Refused, ValueError):
         screening_id: str | None = None,
         item_id: str | None = None,
         rule: str | None = None,
+        detail: str | None = None,
     ) -> None:
         self.item_id = item_id
-        super().__init__(message, rule=rule, screening_id=screening_id)
+        super().__init__(message, rule=rule, screening_id=screening_id, detail=detail)
 
 
 class SchemaVersionError(StorageError):
