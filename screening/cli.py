@@ -21,6 +21,7 @@ from screening.definition import Definition
 from screening.engine import assess
 from screening.loading import default_directory, load_catalog
 from screening.model import json_schema
+from screening.vocabulary import STATUS_MEANING, status_words
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -195,12 +196,9 @@ def _schema(_args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-_STATUS_WORDS = {
-    "contraindicated": "CONTRAINDICATED — an absolute contraindication was found",
-    "needs_review": "NEEDS REVIEW — the psychiatrist must review the flags below",
-    "candidate": "CANDIDATE — no contraindication found; the psychiatrist decides",
-    "incomplete": "INCOMPLETE — required answers are missing",
-}
+def _status_line(status: str) -> str:
+    """ "NEEDS REVIEW — A relative contraindication … was found. The psychiatrist decides." """
+    return f"{status_words(status).upper()} — {STATUS_MEANING[status]} The psychiatrist decides."
 
 
 def print_assessment(result: Assessment, definition: Definition, out: TextIO) -> None:
@@ -214,7 +212,7 @@ def print_assessment(result: Assessment, definition: Definition, out: TextIO) ->
     print(f"{definition.title} {ref.version} (sha256 {ref.sha256[:12]})", file=out)
     if result.assessed_on:
         print(f"Assessed on {result.assessed_on.isoformat()}", file=out)
-    print(f"Status: {_STATUS_WORDS[result.status]}", file=out)
+    print(f"Status: {_status_line(result.status)}", file=out)
     print("\nScores:", file=out)
     for score in result.scores.values():
         value = "not computed" if score.value is None else f"{score.value} ({score.band})"

@@ -25,6 +25,16 @@ STATUS_WORDS: dict[str, str] = {
     "candidate": "Candidate",
 }
 
+STATUS_MEANING: dict[str, str] = {
+    "contraindicated": "An absolute contraindication was found.",
+    "needs_review": (
+        "A relative contraindication, an unmet criterion or a rule that could not be evaluated was found."
+    ),
+    "candidate": "No contraindication was found in the answers given and the criteria are met.",
+    "incomplete": "Required answers are missing, so the screening cannot be judged yet.",
+}
+"""What each status says was found: the same sentence on the screen, in the terminal and on paper."""
+
 Lifecycle = Literal["draft", "signed", "reopened"]
 """Where the screening is in its life: being filled in, signed by a psychiatrist, or signed once
 and then reopened by an amendment that the signed decision no longer covers."""

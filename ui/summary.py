@@ -14,19 +14,22 @@ from screening.assessment import Assessment
 from screening.config import ClinicSettings
 from screening.definition import Definition
 from screening.model import GroupItem
-from screening.vocabulary import lifecycle_words, status_words
+from screening.vocabulary import STATUS_MEANING, lifecycle_words, status_words
 from screening.workflow import Screening, lifecycle_sentence
 from ui.text import plain
 
 BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 
-STATUS_LOOK: dict[str, tuple[BadgeColor, str]] = {
-    "contraindicated": ("red", "An absolute contraindication was found."),
-    "needs_review": ("orange", "The psychiatrist must review the flags."),
-    "candidate": ("green", "No contraindication found; the psychiatrist decides."),
-    "incomplete": ("gray", "Required answers are missing."),
+_STATUS_COLORS: dict[str, BadgeColor] = {
+    "contraindicated": "red",
+    "needs_review": "orange",
+    "candidate": "green",
+    "incomplete": "gray",
 }
-"""The colour of each status and what it asks of the psychiatrist (the words are `STATUS_WORDS`)."""
+STATUS_LOOK: dict[str, tuple[BadgeColor, str]] = {
+    status: (color, STATUS_MEANING[status]) for status, color in _STATUS_COLORS.items()
+}
+"""The colour of each status and what was found (the words are `STATUS_WORDS` and `STATUS_MEANING`)."""
 
 LIFECYCLE_LOOK: dict[str, tuple[BadgeColor, str]] = {
     "draft": ("gray", ":material/edit_note:"),

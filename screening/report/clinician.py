@@ -83,6 +83,7 @@ from screening.report.content import (
     value_words,
 )
 from screening.report.pdfkit import StatusKind, TextParagraph, text_markup
+from screening.vocabulary import STATUS_MEANING
 
 __all__ = ["clinician_footer", "clinician_story"]
 
@@ -99,25 +100,25 @@ _STATUS: dict[str, _Status] = {
     "contraindicated": _Status(
         StatusKind.STOP,
         "CONTRAINDICATED",
-        "An absolute contraindication was found.",
+        STATUS_MEANING["contraindicated"],
         "Do not treat while it stands; see the flags.",
     ),
     "needs_review": _Status(
         StatusKind.CAUTION,
         "NEEDS REVIEW",
-        "A relative contraindication, an unmet criterion or a rule that could not be evaluated was found.",
+        STATUS_MEANING["needs_review"],
         "It needs the psychiatrist's documented review before treatment.",
     ),
     "candidate": _Status(
         StatusKind.POSITIVE,
         "CANDIDATE",
-        "No contraindication was found in the answers given and the criteria are met.",
+        STATUS_MEANING["candidate"],
         "The psychiatrist decides.",
     ),
     "incomplete": _Status(
         StatusKind.INFO,
         "INCOMPLETE",
-        "Required answers are missing, so the screening cannot be judged yet.",
+        STATUS_MEANING["incomplete"],
         "The status may change when they are answered.",
     ),
 }

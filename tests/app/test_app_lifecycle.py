@@ -260,7 +260,7 @@ def test_the_list_shows_decision_and_lifecycle_and_finds_reopened_screenings(app
         return "\n".join(str(caption.value) for caption in keyed_block(at, f"row:{identifier}").caption)
 
     assert plain("Signed: proceed") in row_caption(signed)
-    assert "Draft: Required answers are missing." in row_caption(draft)
+    assert "Draft: Required answers are missing, so the screening cannot be judged yet." in row_caption(draft)
     reopened_words = row_caption(reopened_id)
     assert plain("Reopened after an amendment on") in reopened_words
     assert plain("Heart disease now Yes. Needs re-signing") in reopened_words
