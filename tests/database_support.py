@@ -1,8 +1,10 @@
-"""Helpers for tests that run on PostgreSQL as well as SQLite."""
+"""Helpers for tests that use the database: PostgreSQL schemas of their own, and a fake clock."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -19,3 +21,24 @@ def postgres_schema_url(database_url: str) -> str:
     engine.dispose()
     url = base.update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
+
+
+START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that moves one second per reading; safe to share between threads."""
+
+    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=1)) -> None:
+        self._now = start
+        self._step = step
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            self._now += self._step
+            return self._now
+
+    def peek(self) -> datetime:
+        with self._lock:
+            return self._now

@@ -16,9 +16,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from database_support import postgres_schema_url
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, text
 from storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock, StandInJudge
 
 from screening.storage import ScreeningDetail, Store
@@ -32,14 +30,6 @@ def clock() -> FakeClock:
 @pytest.fixture
 def judge() -> StandInJudge:
     return StandInJudge()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """An empty database of each backend: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
-    return postgres_schema_url(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture
@@ -76,14 +66,6 @@ def new_screening(store: Store) -> Callable[..., ScreeningDetail]:
         )
 
     return create
-
-
-@pytest.fixture
-def raw_engine(database_url: str) -> Iterator[Engine]:
-    """A plain engine on the same database, for what an intruder with SQL access could do."""
-    engine = create_engine(database_url, poolclass=NullPool)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

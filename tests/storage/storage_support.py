@@ -11,12 +11,13 @@ import hashlib
 import threading
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+
+from database_support import START, FakeClock
 
 from screening.storage import JsonValue, QuestionnairePin, ScreeningDetail, ScreeningStatus, User
 from screening.storage.judge import AmendmentVerdict, State
 
-START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+__all__ = ["START", "FakeClock"]  # re-exported: the storage tests import them from here
 
 DEFINITION_FILES = {
     "ketamine-trd-intake.yaml": "id: ketamine-trd-intake\nversion: 1.0.0\nincludes: [phq9.yaml]\n",
@@ -31,24 +32,6 @@ PIN = QuestionnairePin(
 COORDINATOR = User("u-casey", "Casey Intake", "coordinator", authenticated=True)
 OTHER_COORDINATOR = User("u-jordan", "Jordan Desk", "coordinator", authenticated=False)
 PSYCHIATRIST = User("u-okafor", "Dr. R. Okafor", "psychiatrist", authenticated=True, credentials="MD")
-
-
-class FakeClock:
-    """A clock that moves one second per reading; safe to share between threads."""
-
-    def __init__(self, start: datetime = START, step: timedelta = timedelta(seconds=1)) -> None:
-        self._now = start
-        self._step = step
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            self._now += self._step
-            return self._now
-
-    def peek(self) -> datetime:
-        with self._lock:
-            return self._now
 
 
 # ---------------------------------------------------------------------- the stand-in judge

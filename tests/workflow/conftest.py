@@ -10,13 +10,10 @@ verify, except those a test tampered with on purpose.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from database_support import postgres_schema_url
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, text
 from workflow_support import FakeClock, Tamper
 
 from screening.loading import BUNDLED_DIRECTORY, Catalog, load_catalog
@@ -34,22 +31,6 @@ def catalog() -> Catalog:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each backend: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
-    return postgres_schema_url(request.getfixturevalue("postgres_database"))
-
-
-@pytest.fixture
-def raw_engine(database_url: str) -> Iterator[Engine]:
-    """A plain engine on the same database, for what somebody with SQL access could do."""
-    engine = create_engine(database_url, poolclass=NullPool)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
+from database_support import START, FakeClock
 
 from screening.engine import assess
 from screening.storage import AuditEvent, User
@@ -23,7 +23,7 @@ from screening.workflow import HistoryEntry, Screening, Workflow
 CASES = Path(__file__).parent / "cases"
 Tamper = Callable[..., None]
 """Runs SQL behind the workflow's back: `tamper(statement, screening_id=..., **params)`."""
-START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+__all__ = ["START", "FakeClock"]  # re-exported: the workflow tests import them from here
 
 COORDINATOR = User("u-mai", "Mai Tran", "coordinator", authenticated=True)
 PSYCHIATRIST = User("u-okafor", "R. Okafor", "psychiatrist", authenticated=True, credentials="MD")
@@ -42,24 +42,6 @@ ANSWERS: dict[str, Any] = _COMPLETE["answers"]
 REVIEW: dict[str, Any] = _COMPLETE["review"]
 """A review that may be signed for ANSWERS: proceed, the hypertension flag acknowledged."""
 HYPERTENSION_NOTE: str = REVIEW["acknowledged"]["ci.rel.hypertension_history"]
-
-
-class FakeClock:
-    """A clock that moves one second per reading; safe to share between threads."""
-
-    def __init__(self, start: dt.datetime = START, step: dt.timedelta = dt.timedelta(seconds=1)) -> None:
-        self._now = start
-        self._step = step
-        self._lock = threading.Lock()
-
-    def __call__(self) -> dt.datetime:
-        with self._lock:
-            self._now += self._step
-            return self._now
-
-    def peek(self) -> dt.datetime:
-        with self._lock:
-            return self._now
 
 
 def changed(base: Mapping[str, Any], changes: Mapping[str, Any] | None) -> dict[str, Any]:
