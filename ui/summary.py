@@ -5,11 +5,11 @@ Colour is never the only carrier of meaning: every status and severity is also w
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 import streamlit as st
 
+from screening.answers import Ref
 from screening.assessment import Assessment
 from screening.config import ClinicSettings
 from screening.definition import Definition
@@ -116,14 +116,15 @@ def crisis_banner(assessment: Assessment, settings: ClinicSettings) -> None:
     )
 
 
-def _row_field(definition: Definition, item_id: str, ref: str) -> str:
-    """A missing answer in a row of a repeating group in words: "Trial 3: Adequate dose"."""
-    group = definition.items.get(item_id)
-    match = re.fullmatch(r"\[(\d+)\](?:\.(\w+))?", ref[len(item_id) :])
-    if not isinstance(group, GroupItem) or match is None:
-        return f"{definition.title_of(item_id)} {ref[len(item_id) :]}"
-    row = f"{group.row_label} {match[1]}"
-    field = next((f for f in group.fields if f.id == match[2]), None)
+def _missing_words(definition: Definition, ref: Ref) -> str:
+    """A missing answer in words: the item's title, or "Trial 3: Adequate dose" in a group row."""
+    if ref.item == "assessed_on":
+        return "Date of the screening"
+    group = definition.items.get(ref.item)
+    if ref.row is None or not isinstance(group, GroupItem):
+        return definition.title_of(ref.item)
+    row = f"{group.row_label} {ref.row}"
+    field = next((f for f in group.fields if f.id == ref.field), None)
     return f"{row}: {field.label or field.text}" if field is not None else row
 
 
@@ -159,12 +160,10 @@ def live_summary(screening: Screening) -> None:
     if assessment.missing:
         st.markdown(f"**Missing ({len(assessment.missing)})**")
         by_section: dict[str, list[str]] = {}
-        for ref in assessment.missing:
-            item_id = ref.split("[", 1)[0]
-            view = definition.item_section.get(item_id)
+        for ref in assessment.missing_refs:
+            view = definition.item_section.get(ref.item)
             section = view.title if view else "Screening"
-            name = _row_field(definition, item_id, ref) if "[" in ref else definition.title_of(item_id)
-            by_section.setdefault(section, []).append(name)
+            by_section.setdefault(section, []).append(_missing_words(definition, ref))
         for section, names in by_section.items():
             shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
             st.markdown(f"- *{section}:* {shown}")

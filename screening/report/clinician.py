@@ -38,13 +38,13 @@ of every page (``documents.build_documents``).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable
 
+from screening.answers import Ref
 from screening.assessment import Assessment, FlagResult
 from screening.config import ClinicSettings
 from screening.definition import Definition
@@ -137,7 +137,6 @@ _FIELD_WEIGHTS = {"text": 1.5, "choice": 1.4, "date": 1.1, "boolean": 0.95, "int
 _ARROW = "\u2192"  # →, drawn by the body font
 _MET = {True: "\u2713 Met", False: "\u2716 Not met", None: "? Unknown (answers missing)"}
 _COUNTED = {True: "\u2713 Yes", False: "\u2717 No", None: "? Unknown"}
-_PATH = re.compile(r"^(?P<item>[a-z][a-z0-9_]*)\[(?P<row>\d+)\](?:\.(?P<field>[a-z][a-z0-9_]*))?$")
 
 
 def _b(markup: str) -> str:
@@ -189,18 +188,16 @@ class _Summary:
     def item_label(self, item_id: str) -> str:
         return self.d.title_of(item_id)
 
-    def missing_label(self, entry: str) -> str:
-        """A readable name for an entry of ``assessment.missing`` (item id or row path)."""
-        if entry == "assessed_on":
+    def missing_label(self, ref: Ref) -> str:
+        """A readable name for a missing answer (an item, or a row or field of a group)."""
+        if ref.item == "assessed_on":
             return "Date of the screening"
-        match = _PATH.match(entry)
-        if match:
-            group = self.d.items.get(match["item"])
-            if isinstance(group, GroupItem):
-                name = f"{group.name}, {group.row_label.lower()} {match['row']}"
-                field = self.d.group_field(group, match["field"]) if match["field"] else None
-                return f"{name}: {field.name}" if field else name
-        return self.item_label(entry)
+        group = self.d.items.get(ref.item)
+        if ref.row is not None and isinstance(group, GroupItem):
+            name = f"{group.name}, {group.row_label.lower()} {ref.row}"
+            field = self.d.group_field(group, ref.field) if ref.field else None
+            return f"{name}: {field.name}" if field else name
+        return self.item_label(ref.item)
 
     def answer(self, ref: str) -> str:
         """Markup for an item's answer (user text checked), derived value or score, in words."""
@@ -322,7 +319,7 @@ class _Summary:
                 )
             )
         if self.a.missing:
-            missing = ", ".join(self.missing_label(entry) for entry in self.a.missing)
+            missing = ", ".join(self.missing_label(ref) for ref in self.a.missing_refs)
             lines.append(f"{_b(_t(f'Missing ({len(self.a.missing)}):'))} {_t(missing)}")
         if self.a.undetermined and self.a.status == "incomplete":
             count = len(self.a.undetermined)
@@ -938,7 +935,7 @@ class _Summary:
             if rows:
                 story += self.w.heading(view.title, 2)
                 story.append(self.w.table(rows, header=["Item", "Answer"], weights=[3.0, 2.6]))
-        other = [p for p in self.a.problems if _item_of(p.item) not in self.d.items]
+        other = [p for p in self.a.problems if p.where.item not in self.d.items]
         if other:
             story += self.w.heading("Other answers not accepted", 2)
             story += self.w.bullets(_t(str(problem)) for problem in other)
@@ -1015,15 +1012,10 @@ class _Summary:
         return story
 
 
-def _item_of(path: str) -> str:
-    """The top-level item id of a problem path such as ``antidepressant_trials[2].weeks``."""
-    return re.split(r"[\[.]", path, maxsplit=1)[0]
-
-
 def _problems_by_item(assessment: Assessment) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for problem in assessment.problems:
-        item = _item_of(problem.item)
+        item = problem.where.item
         detail = problem.message if problem.item == item else f"{problem.item}: {problem.message}"
         result.setdefault(item, []).append(detail)
     return result

@@ -47,7 +47,7 @@ if locked:
     )
 
 views = list(definition.sections)
-missing_items = {ref.split("[", 1)[0] for ref in assessment.missing}
+missing_items = {ref.item for ref in assessment.missing_refs}
 required_by_section: list[tuple[int, int]] = []
 for view in views:
     asked = [item for item in view.section.items if assessment.items[item.id].shown and item.required]
@@ -96,7 +96,7 @@ if view.section.description:
 
 problems_by_item: dict[str, list[Problem]] = {}
 for problem in assessment.problems:
-    problems_by_item.setdefault(problem.item.split("[", 1)[0].split(".", 1)[0], []).append(problem)
+    problems_by_item.setdefault(problem.where.item, []).append(problem)
 
 shown_any = False
 for item in view.section.items:
