@@ -133,7 +133,8 @@ def live_summary(screening: Screening) -> None:
     definition, assessment = screening.definition, screening.assessment
     st.subheader("Live summary")
     lifecycle_badge(screening)
-    st.markdown(plain(lifecycle_sentence(screening)))
+    if screening.lifecycle != "draft":  # the badge already says "Draft"
+        st.markdown(plain(lifecycle_sentence(screening)))
     status_badge(assessment.status, reviewed=screening.lifecycle == "signed")
     scores = list(assessment.scores.values())
     if scores:
