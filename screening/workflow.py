@@ -132,6 +132,7 @@ class HistoryEntry:
 class Screening:
     """One screening as stored, with its definition and its assessment.
 
+    `detail` is the stored record (without the pinned files: `definition.files` has them);
     `answers` maps item id to the stored (JSON) value; `lifecycle` is draft, signed or reopened;
     `status` is the status the workflow computed at this revision; `decision` the review's
     decision, or None. `reopened` says why and when a signed screening was reopened.
@@ -270,7 +271,7 @@ class Workflow:
 
     def get(self, screening_id: str) -> Screening:
         """The screening as stored now. Raises `NotFound` for an unknown id."""
-        detail = self.store.get_screening(screening_id, events=False)
+        detail = self.store.get_screening(screening_id, events=False, files=False)
         return self._screening(detail)
 
     def screenings(self, **filters: Any) -> list[ScreeningSummary]:
@@ -280,8 +281,9 @@ class Workflow:
     def definition_of(self, detail: ScreeningDetail | ScreeningSummary) -> Definition:
         """The definition a screening was taken with (the loaded one when the hash matches)."""
         files = detail.definition_files if isinstance(detail, ScreeningDetail) else None
+        sha256 = detail.questionnaire.sha256
         definition = self._rules.definition(
-            detail.questionnaire, lambda: files or self.store.get_screening(detail.id).definition_files
+            detail.questionnaire, lambda: files or self.store.definition_files(sha256)
         )
         if definition is None:
             raise Refused(
@@ -331,7 +333,7 @@ class Workflow:
         """Save one or many answers in one transaction (None clears an answer). Dates may be
         given as `datetime.date`; they are stored as ISO text."""
         plain = _plain_json(answers)
-        detail = self.store.get_screening(screening_id, events=False)
+        detail = self.store.get_screening(screening_id, events=False, files=False)
         self._check_answers(self.definition_of(detail), plain, assessed_on=detail.assessed_on)
         self.store.set_answers(screening_id, plain, user=user, base_revision=base_revision)
         return self.get(screening_id)
@@ -341,7 +343,7 @@ class Workflow:
     ) -> Screening:
         """Change the date the screening is taken (ages are computed at this date). A date before
         a stored date that may not come after the screening (a date of birth) is refused."""
-        detail = self.store.get_screening(screening_id, events=False)
+        detail = self.store.get_screening(screening_id, events=False, files=False)
         self._check_answers(self.definition_of(detail), detail.answers, assessed_on=assessed_on)
         self.store.set_assessed_on(screening_id, assessed_on, user=user, base_revision=base_revision)
         return self.get(screening_id)
@@ -373,7 +375,7 @@ class Workflow:
         assessed_on: dt.date | None = None,
     ) -> Screening:
         """Amend a signed screening with a reason; it may reopen (see the module docstring)."""
-        detail = self.store.get_screening(screening_id, events=False)
+        detail = self.store.get_screening(screening_id, events=False, files=False)
         definition = self.definition_of(detail)
         plain_answers = _plain_json(answers) if answers else None
         if plain_answers:
@@ -407,7 +409,7 @@ class Workflow:
 
     def history(self, screening_id: str) -> list[HistoryEntry]:
         """Every change, oldest first: who, when, what (item, old and new value) and why."""
-        detail = self.store.get_screening(screening_id)
+        detail = self.store.get_screening(screening_id, files=False)
         definition = self.definition_of(detail)
         entries: list[HistoryEntry] = []
         for event in detail.events:
@@ -429,7 +431,7 @@ class Workflow:
             signed_by=signature.signer.signature_name if signature is not None else None,
             signed_at=signature.signed_at if signature is not None else None,
         )
-        detail = self.store.get_screening(screening_id)
+        detail = self.store.get_screening(screening_id, files=False)
         amendments: list[AmendmentNote] = []
         for event in detail.events:
             if event.kind != "amended":
@@ -457,7 +459,7 @@ class Workflow:
     def audit_report(self, screening_id: str) -> AuditReport:
         """What `verify` checked, naming the first broken event if any."""
         report = self.store.verify_audit(screening_id)
-        detail = self.store.get_screening(screening_id, events=False)
+        detail = self.store.get_screening(screening_id, events=False, files=False)
         try:
             expected: Status = self._screening(detail).status
         except Refused:  # the pinned questionnaire cannot be loaded: the judge records incomplete
@@ -471,7 +473,7 @@ class Workflow:
     # ------------------------------------------------------------------ checks of requests
 
     def _definition_by_id(self, screening_id: str) -> Definition:
-        return self.definition_of(self.store.get_screening(screening_id, events=False))
+        return self.definition_of(self.store.get_screening(screening_id, events=False, files=False))
 
     @staticmethod
     def _check_answers(

@@ -166,11 +166,12 @@ class Store:
 
     # ------------------------------------------------------------------ reading
 
-    def get_screening(self, screening_id: str, *, events: bool = True) -> ScreeningDetail:
-        """The whole screening; `events=False` leaves the audit trail out (an empty tuple)."""
+    def get_screening(self, screening_id: str, *, events: bool = True, files: bool = True) -> ScreeningDetail:
+        """The whole screening; `events=False` leaves the audit trail out (an empty tuple) and
+        `files=False` the pinned questionnaire files (an empty dict; see `definition_files`)."""
         with self._reading() as session:
             row = self._row(session, screening_id)
-            definition = session.get_one(DefinitionRow, row.questionnaire_sha256)
+            definition = session.get_one(DefinitionRow, row.questionnaire_sha256) if files else None
             answers = session.scalars(
                 select(AnswerRow).where(AnswerRow.screening_id == screening_id).order_by(AnswerRow.item_id)
             ).all()
@@ -183,9 +184,17 @@ class Store:
                 assessed_on_revision=row.assessed_on_revision,
                 review=_object(review.review_json) if review else None,
                 review_revision=review.revision if review else None,
-                definition_files=dict(json.loads(definition.files_json)),
+                definition_files={} if definition is None else dict(json.loads(definition.files_json)),
                 events=tuple(_event(e) for e in event_rows),
             )
+
+    def definition_files(self, sha256: str) -> dict[str, str]:
+        """The questionnaire files stored under a pin's SHA-256, in the engine's order."""
+        with self._reading() as session:
+            stored = session.get(DefinitionRow, sha256)
+            if stored is None:
+                raise InvalidRequest(f"No questionnaire files are stored under sha256 {sha256}.")
+            return dict(json.loads(stored.files_json))
 
     def list_screenings(
         self,
