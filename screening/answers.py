@@ -12,13 +12,13 @@ answers are patient data.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from screening.definition import Definition
+from screening.issues import did_you_mean
 from screening.model import (
     BooleanItem,
     ChoiceItem,
@@ -105,9 +105,8 @@ def validate_answers(
 
 
 def _unknown_item_message(item_id: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(item_id, known, n=1, cutoff=0.75)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown item id{hint}"
+    hint = did_you_mean(item_id, known, cutoff=0.75)
+    return f"unknown item id ({hint})" if hint else "unknown item id"
 
 
 def convert(
@@ -269,6 +268,5 @@ def _group(
 
 
 def _unknown_field_message(field_id: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(field_id, known, n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown field{hint}; fields are {', '.join(known)}"
+    hint = did_you_mean(field_id, known)
+    return f"unknown field{f' ({hint})' if hint else ''}; fields are {', '.join(known)}"

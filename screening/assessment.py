@@ -82,11 +82,14 @@ class ReviewResult(Review):
     """The psychiatrist's review as recorded, checked against what the assessment found.
 
     `acknowledged` keeps the notes that apply (to a fired flag or an unmet requirement);
-    `unmatched_acknowledgements` names the others. `unacknowledged` lists fired relative flags
-    without a note, `unacknowledged_requirements` unmet requirements without one.
+    `unmatched_acknowledgements` names the others, and `unknown_acknowledgements` those of them
+    whose id no rule or requirement of the questionnaire has (the rest are known flags that did
+    not fire). `unacknowledged` lists fired relative flags without a note,
+    `unacknowledged_requirements` unmet requirements without one.
     """
 
     unmatched_acknowledgements: list[str] = Field(default_factory=list)
+    unknown_acknowledgements: list[str] = Field(default_factory=list)
     unacknowledged: list[str] = Field(default_factory=list)
     unacknowledged_requirements: list[str] = Field(default_factory=list)
     notices: list[str] = Field(default_factory=list)
@@ -159,6 +162,7 @@ class Assessment(Result):
                 "acknowledged": review.acknowledged,
                 "signed_at": review.signed_at.isoformat() if review.signed_at else None,
                 "unmatched_acknowledgements": review.unmatched_acknowledgements,
+                "unknown_acknowledgements": review.unknown_acknowledgements,
                 "unacknowledged": review.unacknowledged,
                 "unacknowledged_requirements": review.unacknowledged_requirements,
                 "notices": review.notices,

@@ -16,7 +16,6 @@ just above and just below each constant, within the item's range.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import math
 from collections.abc import Iterator, Sequence
@@ -25,7 +24,7 @@ from typing import Any
 
 from screening.definition import Definition
 from screening.engine import apply_operator, score_range
-from screening.issues import Code, Issue
+from screening.issues import Code, Issue, did_you_mean
 from screening.loading import ParsedFile
 from screening.model import (
     AdjustedBodyWeight,
@@ -40,6 +39,7 @@ from screening.model import (
     Condition,
     Count,
     DateItem,
+    FixedDose,
     GroupItem,
     IdealBodyWeight,
     IntegerItem,
@@ -47,6 +47,7 @@ from screening.model import (
     MultiChoiceItem,
     NotOf,
     NumberItem,
+    OlderAdultDose,
     Option,
     ParamRef,
     Questionnaire,
@@ -102,8 +103,7 @@ class _Checker:
     # ------------------------------------------------------------------ references
 
     def _suggest(self, name: str, pool: Sequence[str]) -> str | None:
-        close = difflib.get_close_matches(name, list(pool), n=1, cutoff=0.6)
-        return f"did you mean '{close[0]}'?" if close else None
+        return did_you_mean(name, pool)
 
     def _ref(self, kind: str, ref: str, loc: Loc, what: str = "") -> bool:
         actual = self.d.kind_of(ref)
@@ -634,6 +634,8 @@ class _Checker:
                 self.add(
                     Code.FORMAT, (*loc, "sessions"), f"plan '{plan.id}': session days must be increasing"
                 )
+            if isinstance(plan.dose, FixedDose) and plan.dose.older_adult is not None:
+                self._older_adult_dose(plan.id, plan.dose.older_adult, (*loc, "dose", "older_adult"))
         for index, entry in enumerate(self.q.evidence):
             loc = ("evidence", index)
             self._sources(entry.source, (*loc, "source"))
@@ -647,6 +649,29 @@ class _Checker:
             if block.show_if is not None:
                 self._condition(block.show_if, (*loc, "show_if"), None)
         self._sources(self.q.source, ("source",))
+
+    def _older_adult_dose(self, plan_id: str, dose: OlderAdultDose, loc: Loc) -> None:
+        """Doses by age need the screening's age and parameters that are positive numbers."""
+        if not any(isinstance(spec, AgeYears) for spec in self.d.derived.values()):
+            self.add(
+                Code.UNKNOWN_REFERENCE,
+                loc,
+                f"plan '{plan_id}' sets doses by age, but the questionnaire has no age",
+                "add a derived value of kind age_years",
+            )
+        for key in ("from_age", "first_session_mg"):
+            operand = getattr(dose, key)
+            known, value = self._resolve(operand, (*loc, key))
+            if not known or not isinstance(operand, ParamRef):
+                continue
+            positive = key == "first_session_mg"
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and value <= 0):
+                self.add(
+                    Code.TYPE_MISMATCH,
+                    (*loc, key),
+                    f"parameter '{operand.param}' is not a {'positive ' if positive else ''}number",
+                    f"'{key}' of plan '{plan_id}' needs one",
+                )
 
     def _example_references(self) -> None:
         names = [example.name for example in self.q.examples]

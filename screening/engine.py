@@ -40,6 +40,7 @@ from screening.assessment import (
 )
 from screening.definition import Definition, SectionView
 from screening.describe import describe
+from screening.issues import did_you_mean
 from screening.model import (
     AdjustedBodyWeight,
     AgeYears,
@@ -61,6 +62,7 @@ from screening.model import (
     ScoreTerm,
     Test,
 )
+from screening.plans import DEVINE_MIN_HEIGHT_CM
 from screening.vocabulary import DECISIONS, REVIEW_FIELDS, WEIGHT_BASES, Status
 
 Truth = bool | None
@@ -195,7 +197,7 @@ class Evaluator:
             return self.truth(spec.when)
         if isinstance(spec, IdealBodyWeight):
             sex, height = self.value(spec.sex), _number(self.value(spec.height_cm))
-            if height is None or height <= 0:
+            if height is None or height < DEVINE_MIN_HEIGHT_CM:  # the formula starts at 60 inches
                 return None
             if sex in spec.male:
                 base = 50.0
@@ -762,13 +764,19 @@ def _review(
     acknowledgeable = {*fired, *unmet}
     acknowledged = {key: note for key, note in acknowledged_raw.items() if key in acknowledgeable}
     unmatched = [flag_id for flag_id in acknowledged_raw if flag_id not in acknowledgeable]
+    # An id that no rule or requirement of this questionnaire has (a typo, or a flag of another
+    # version) is told apart from a known flag that did not fire for these answers.
+    known_ids = [*definition.rules_by_id, *(requirement.id for requirement in definition.requirements)]
+    unknown = [key for key in unmatched if key not in known_ids]
     unacknowledged = [
         flag.id for flag in flags if flag.severity == "relative" and flag.id not in acknowledged
     ]
     unacknowledged_requirements = [key for key in unmet if key not in acknowledged]
 
     notices = [
-        ReviewNotice(
+        _unknown_acknowledgement(flag_id, known_ids)
+        if flag_id in unknown
+        else ReviewNotice(
             code="unmatched_acknowledgement",
             ids=[flag_id],
             text=f"acknowledgement of '{flag_id}', which did not fire for these answers;"
@@ -823,12 +831,24 @@ def _review(
             **fields,
             acknowledged=acknowledged,
             unmatched_acknowledgements=unmatched,
+            unknown_acknowledgements=unknown,
             unacknowledged=unacknowledged,
             unacknowledged_requirements=unacknowledged_requirements,
             notices=[notice.text for notice in notices],
             findings=notices,
         ),
         problems,
+    )
+
+
+def _unknown_acknowledgement(flag_id: str, known_ids: list[str]) -> ReviewNotice:
+    hint = did_you_mean(flag_id, known_ids)
+    return ReviewNotice(
+        code="unknown_acknowledgement",
+        ids=[flag_id],
+        text=f"acknowledgement of '{flag_id}', which is not a flag or requirement of this questionnaire"
+        + (f" ({hint})" if hint else "")
+        + "; it is kept but applies to nothing",
     )
 
 

@@ -6,9 +6,19 @@ is one. Codes are stable: tests and clinic tooling may refer to them.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
+
+
+def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The hint "did you mean 'x'?" naming the closest of `known`, or None when none is close.
+
+    Shared by the checker, answer validation and the review of acknowledgements."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
+    return f"did you mean '{close[0]}'?" if close else None
 
 
 class Code(Enum):

@@ -552,12 +552,28 @@ class PerKgDose(Frozen):
     description: str
 
 
+class OlderAdultDose(Frozen):
+    """The doses of a fixed-dose plan from an age on (esketamine at 65 or older in the EU SmPC).
+
+    Numbers or parameters; the age is the screening's `age_years` derived value. While the age
+    is unknown, the first dose is given for both age groups, never guessed."""
+
+    from_age: ParamRef | Annotated[int, Field(ge=0)] = Field(
+        description="Age in years from which these doses apply, e.g. {param: older_adult_age}."
+    )
+    first_session_mg: ParamRef | Annotated[float, Field(gt=0)]
+    later_session_mg: list[Annotated[float, Field(gt=0)]] | None = Field(
+        default=None, min_length=1, description="Later doses at this age; the plan's own when absent."
+    )
+
+
 class FixedDose(Frozen):
     """A fixed dose (e.g. esketamine devices)."""
 
     kind: Literal["fixed"]
     first_session_mg: float = Field(gt=0)
     later_session_mg: list[float] = Field(min_length=1)
+    older_adult: OlderAdultDose | None = None
     description: str
 
 

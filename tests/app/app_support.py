@@ -317,6 +317,7 @@ COMPLETE_ANSWERS: dict[str, Any] = {
     "hypertension_history": True,
     "medication_classes": ["none"],
     "has_escort": True,
+    "can_follow_fasting": True,
 }
 """A fictional patient whose screening is complete and needs review (one relative flag)."""
 

@@ -167,6 +167,7 @@ def test_coordinator_fills_every_section_then_psychiatrist_signs(app_env: AppEnv
     # ---- 8. logistics, then everything is given
     _next(at)
     answer(at, "has_escort", True)
+    answer(at, "can_follow_fasting", True)
     summary = sidebar_text(at)
     assert "Status: Needs review" in summary, summary
     assert "Missing" not in summary

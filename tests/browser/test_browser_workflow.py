@@ -479,6 +479,7 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
     intake.wait_saved("medication_classes", ["lamotrigine"])
     intake.next("Logistics")
     intake.choose("has_escort", "Yes", True)
+    intake.choose("can_follow_fasting", "Yes", True)
     expect(page.locator('[data-testid="stSidebar"]')).not_to_contain_text("Missing")
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Status: Needs review")
 

@@ -355,6 +355,31 @@ CASES = [
         ],
         usable=["inst"],
     ),
+    Case(
+        "E010 and E016 doses by age without an age, from parameters that are not (positive) numbers",
+        demo(
+            BASE
+            + "parameters:\n  word: {title: W, value: old}\n  zero: {title: Z, value: 0}\n"
+            + "plans:\n  - id: spray\n    title: S\n    drug: D\n    route: R\n    regulatory: X\n"
+            + "    off_label: false\n    schedule: S\n    sessions: [{day: 1}]\n    observation: O\n"
+            + "    patient_summary: P\n    dose:\n      kind: fixed\n      first_session_mg: 56\n"
+            + "      later_session_mg: [56]\n      description: D\n"
+            + "      older_adult: {from_age: {param: word}, first_session_mg: {param: zero}}\n"
+        ),
+        [
+            At(
+                "older_adult",
+                "E010 plan 'spray' sets doses by age, but the questionnaire has no age",
+                "add a derived value of kind age_years",
+            ),
+            At("from_age", "E016 parameter 'word' is not a number", "'from_age' of plan 'spray' needs one"),
+            At(
+                "first_session_mg: {param: zero}",
+                "E016 parameter 'zero' is not a positive number",
+                "'first_session_mg' of plan 'spray' needs one",
+            ),
+        ],
+    ),
     # ---------------------------------------------------------------- E011 duplicate id
     Case(
         "E011 duplicate item id in one file",

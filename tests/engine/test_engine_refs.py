@@ -47,11 +47,17 @@ def test_review_notices_carry_a_code_and_the_ids(intake: Definition) -> None:
         intake,
         {"glaucoma": True},
         assessed_on=ASSESSED_ON,
-        review={"decision": "proceed", "acknowledged": {"ci.abs.pregnancy": "n/a"}},
+        review={"decision": "proceed", "acknowledged": {"ci.abs.pregnant": "n/a", "ci.abs.pregnancy": "n/a"}},
     )
     assert result.review is not None
     codes = {finding.code: finding.ids for finding in result.review.findings}
-    assert codes["unmatched_acknowledgement"] == ["ci.abs.pregnancy"]
+    # A known flag that did not fire, and an id no rule of the questionnaire has (a typo).
+    assert codes["unmatched_acknowledgement"] == ["ci.abs.pregnant"]
+    assert codes["unknown_acknowledgement"] == ["ci.abs.pregnancy"]
+    assert result.review.unmatched_acknowledgements == ["ci.abs.pregnant", "ci.abs.pregnancy"]
+    assert result.review.unknown_acknowledgements == ["ci.abs.pregnancy"]
+    (unknown,) = [f for f in result.review.findings if f.code == "unknown_acknowledgement"]
+    assert "did you mean 'ci.abs.pregnant'?" in unknown.text
     assert "ci.rel.glaucoma" in codes["proceed_unacknowledged"]
     assert [finding.text for finding in result.review.findings] == result.review.notices
 
