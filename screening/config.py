@@ -1,22 +1,65 @@
-"""Clinic configuration: the clinic's name and contacts, crisis lines, page size and user roles.
+"""Clinic configuration: the clinic's name and contacts, crisis lines, page size, treatment days
+and user roles.
 
 Read from a YAML file: `$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the repository root when it
 exists, else built-in defaults. Defaults never invent a clinic's contact details: an unset phone
 number prints as "not configured" and the documents report it.
+
+A file that cannot be used at all raises `ConfigError`. A `treatment_days` list that names an
+unknown weekday or is empty does not: the default (Monday to Friday) is used for it and the
+settings carry one line saying so in `ClinicSettings.problems`.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from screening.yamlsource import load_yaml
 
 CLINIC_FILE_ENV = "SCREENING_CLINIC_FILE"
 DEFAULT_CLINIC_FILE = Path(__file__).resolve().parent.parent / "clinic.yaml"
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+"""In the order of `datetime.date.weekday()` (Monday is 0)."""
+DEFAULT_TREATMENT_DAYS: tuple[Weekday, ...] = WEEKDAYS[:5]
+_WEEKDAY_BY_NAME: dict[str, Weekday] = {
+    **{day: day for day in WEEKDAYS},
+    **{day[:3]: day for day in WEEKDAYS},
+}
+
+
+class WeekdayError(ValueError):
+    """A treatment-days value that is not a non-empty list of weekdays; `index` is the entry at
+    fault (None: the value as a whole)."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def parse_treatment_days(value: Any) -> tuple[Weekday, ...]:
+    """Weekday names (full or the first three letters, any case) in week order, each once.
+
+    Raises `WeekdayError`, with the reason in words, for anything else or an empty list.
+    """
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise WeekdayError("expected a list of weekdays, e.g. [monday, wednesday, friday]")
+    if not value:
+        raise WeekdayError("the list is empty")
+    days: set[Weekday] = set()
+    for index, entry in enumerate(value):
+        day = _WEEKDAY_BY_NAME.get(entry.strip().lower()) if isinstance(entry, str) else None
+        if day is None:
+            shown = str(entry)
+            shown = shown if len(shown) <= 40 else shown[:39] + "\u2026"
+            raise WeekdayError(f"unknown weekday '{shown}' (use monday to sunday)", index)
+        days.add(day)
+    return tuple(day for day in WEEKDAYS if day in days)
 
 
 class CrisisLine(BaseModel):
@@ -50,7 +93,27 @@ class ClinicSettings(BaseModel):
         ]
     )
     page_size: Literal["letter", "a4"] = "letter"
+    treatment_days: tuple[Weekday, ...] = DEFAULT_TREATMENT_DAYS
+    """The weekdays the clinic gives treatments on; session dates fall only on these."""
     roles: Roles = Field(default_factory=Roles)
+
+    _problems: tuple[str, ...] = PrivateAttr(default=())
+
+    @field_validator("treatment_days", mode="before")
+    @classmethod
+    def _weekdays(cls, value: Any) -> tuple[Weekday, ...]:
+        return parse_treatment_days(value)
+
+    @property
+    def treatment_weekdays(self) -> frozenset[int]:
+        """The treatment days as `datetime.date.weekday()` numbers (Monday is 0)."""
+        return frozenset(WEEKDAYS.index(day) for day in self.treatment_days)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Settings of the file that were not usable and were replaced by their defaults, one line
+        each (naming the file, line and key)."""
+        return self._problems
 
     def missing_contacts(self) -> list[str]:
         """Contact details a patient handout needs that are not configured."""
@@ -81,10 +144,25 @@ def load_clinic_settings(path: Path | None = None) -> ClinicSettings:
     if document.problems:
         first = document.problems[0]
         raise ConfigError(f"{path}:{first.position.line}:{first.position.column}: {first.message}")
+    data = document.data or {}
+    problems: list[str] = []
+    if isinstance(data, dict) and "treatment_days" in data:
+        try:
+            parse_treatment_days(data["treatment_days"])
+        except WeekdayError as error:
+            key: tuple[str | int, ...] = ("treatment_days",)
+            position = document.position(key if error.index is None else (*key, error.index))
+            problems.append(
+                f"{path}:{position.line}:{position.column}: treatment_days: {error};"
+                " Monday to Friday is used instead."
+            )
+            data = {name: value for name, value in data.items() if name != "treatment_days"}
     try:
-        return ClinicSettings.model_validate(document.data or {})
+        settings = ClinicSettings.model_validate(data)
     except ValidationError as error:
         detail = error.errors()[0]
         position = document.position(detail["loc"])
         where = ".".join(str(part) for part in detail["loc"]) or "file"
         raise ConfigError(f"{path}:{position.line}:{position.column}: {where}: {detail['msg']}") from None
+    settings._problems = tuple(problems)
+    return settings

@@ -75,8 +75,12 @@ def settings() -> ClinicSettings:
 
 
 def settings_error() -> str | None:
+    """What is wrong with the clinic file: why it is not used at all, or which of its settings were
+    replaced by their defaults (one line each); None when nothing is."""
     value = _settings("clinic")
-    return value if isinstance(value, str) else None
+    if isinstance(value, str):
+        return value
+    return " ".join(value.problems) or None
 
 
 def load(identifier: str) -> Screening | None:

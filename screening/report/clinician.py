@@ -17,11 +17,15 @@ Sections, in order (SPEC 6):
   groups with the rule that counts a row, and each row (e.g. antidepressant trial) marked as
   counted or not, as the engine counts it;
 * 4 Vitals, body measures and dose: the first section's measurements, BMI, ideal and adjusted
-  body weight, and the dose of each per-kg plan on each weight basis with the chosen one marked;
+  body weight (or why they are not computed), and the dose of each per-kg plan on each weight
+  basis with the chosen one marked, its mg/kg of actual body weight, and a dose check that warns
+  when a basis gives more mg/kg of actual body weight than the protocol;
 * 5 Benefits and risks of the chosen plan (every plan when none is chosen), with figures and
   numbered citations;
-* 6 Proposed plan: protocol, regulatory status, dose, dated sessions, monitoring, observation,
-  discharge, after each session, and no driving until the next day after sleep;
+* 6 Proposed plan: protocol, regulatory status, dose (with the dose check's warning for the chosen
+  basis), sessions dated on the clinic's treatment days with every move said in words,
+  monitoring, observation, discharge, after each session, and no driving until the next day after
+  sleep;
 * 7 Decision and signature (blank lines while unsigned; a reopened screening shows its old
   signature as no longer standing and blank lines for the new one) and 8 Amendments (when, who,
   why, and each change from the old value to the new one);
@@ -61,7 +65,7 @@ from screening.model import (
     Plan,
     Test,
 )
-from screening.plans import chosen_dose, sessions, weight_doses
+from screening.plans import body_weights, chosen_dose, dose_for, schedule, treatment_days_words, weight_doses
 from screening.report.common import Writer
 from screening.report.content import (
     DECISION_WORDS,
@@ -585,9 +589,19 @@ class _Summary:
         for item in first.items if first else []:
             if isinstance(item, (IntegerItem, NumberItem)):
                 pairs.append((item.name, self.answer(item.id)))
+        weights = body_weights(self.d, self.a)
         for derived in self.d.derived.values():
-            if isinstance(derived, (Bmi, IdealBodyWeight, AdjustedBodyWeight)):
+            if isinstance(derived, Bmi):
                 pairs.append((derived.title, _t(answer_words(self.d, self.a, derived.id))))
+            elif isinstance(derived, (IdealBodyWeight, AdjustedBodyWeight)):
+                # The dose guards' value, not the engine's: never Devine below 152.4 cm.
+                weight = weights["ideal" if isinstance(derived, IdealBodyWeight) else "adjusted"]
+                words = (
+                    answer_words(self.d, self.a, derived.id)
+                    if weight.kg is not None
+                    else f"Not computed: {weight.reason or 'unknown'}"
+                )
+                pairs.append((derived.title, _t(words)))
         plans = [self.plan] if self.plan else list(self.d.plans.values())
         per_kg = [plan for plan in plans if isinstance(plan.dose, PerKgDose)]
         if not pairs and not per_kg:
@@ -617,13 +631,13 @@ class _Summary:
         assert isinstance(plan.dose, PerKgDose)
         basis = self.review.weight_basis if self.review else None
         rows: list[list[Any]] = []
-        for dose in weight_doses(self.d, self.a, plan):
+        doses = weight_doses(self.d, self.a, plan)
+        for dose in doses:
             weight = f"{format_number(dose.weight_kg)} kg" if dose.weight_kg is not None else "Not known"
-            amount = (
-                f"{format_number(dose.dose_mg)} mg"
-                if dose.dose_mg is not None
-                else f"Not computed ({dose.why_unknown})"
-            )
+            amount = f"{format_number(dose.dose_mg)} mg" if dose.dose_mg is not None else "Not computed"
+            amount_small = [_t(dose.reason)] if dose.dose_mg is None and dose.reason else []
+            per_kg = f"{dose.mg_per_kg_actual:.2f} mg/kg" if dose.mg_per_kg_actual is not None else EMPTY
+            per_kg_markup = _b(_t(f"\u26a0 {per_kg}")) if dose.above_protocol else _t(per_kg)
             chosen = dose.basis == basis
             mark = _b(_t("\u2713 CHOSEN")) if chosen else _t(EMPTY)
             style = _b if chosen else (lambda markup: markup)
@@ -631,7 +645,8 @@ class _Summary:
                 [
                     self.w.cell(style(_t(dose.label))),
                     self.w.cell(style(_t(weight))),
-                    self.w.cell(style(_t(amount))),
+                    self.w.cell(style(_t(amount)), small=amount_small),
+                    self.w.cell(per_kg_markup),
                     self.w.cell(mark),
                 ]
             )
@@ -646,6 +661,15 @@ class _Summary:
             }
         )
         notes: list[Flowable] = []
+        warnings = [dose.warning for dose in doses if dose.warning]
+        if warnings:
+            notes += [
+                self.w.space(4),
+                self.w.markup_box(
+                    StatusKind.CAUTION, "Dose check", [self.w.bullets(_t(warning) for warning in warnings)]
+                ),
+                self.w.space(4),
+            ]
         if basis is None:
             notes.append(self.w.para(_b(_t("Weight basis not chosen yet.")), self.styles.small))
         if sources:
@@ -657,7 +681,9 @@ class _Summary:
         return [
             *self.w.heading(caption, 2),
             self.w.table(
-                rows, header=["Weight basis", "Weight", "Dose", "Chosen"], weights=[2.2, 1.2, 2.2, 1.1]
+                rows,
+                header=["Weight basis", "Weight", "Dose", "Per kg of actual weight", "Chosen"],
+                weights=[2.0, 1.0, 2.2, 1.3, 1.0],
             ),
             *notes,
         ]
@@ -737,18 +763,20 @@ class _Summary:
         plan_small = [] if plan.verified else [_t("Not verified against its primary sources.")]
         if plan.note:
             plan_small.append(_t(plan.note))
+        chosen = dose_for(self.d, self.a, plan, basis) if basis else None
+        dose_markups = [_b(_t(chosen_dose(self.d, self.a, plan, basis)))]
+        if chosen is not None and chosen.warning:
+            dose_markups.append(_b(_t(f"\u26a0 Dose check: {chosen.warning}")))
         rows: list[list[Any]] = [
             [self.w.cell(_b(_t("Protocol"))), self.w.cell(_b(_t(plan.title)), small=plan_small)],
             [self.w.cell(_b(_t("Drug and route"))), self.w.cell(_t(f"{plan.drug}; {plan.route}"))],
             [self.w.cell(_b(_t("Regulatory status"))), self.w.cell(regulatory)],
             [
                 self.w.cell(_b(_t("Dose"))),
-                self.w.cell(
-                    _b(_t(chosen_dose(self.d, self.a, plan, basis))), small=[_t(plan.dose.description)]
-                ),
+                self.w.cell(*dose_markups, small=[_t(plan.dose.description)]),
             ],
             [self.w.cell(_b(_t("Schedule"))), self.w.cell(_t(plan.schedule))],
-            [self.w.cell(_b(_t("Start date"))), self.w.cell(_t(format_date(start) if start else "Not set"))],
+            [self.w.cell(_b(_t("Start date"))), self.start_cell(plan, start)],
             [self.w.cell(_b(_t("Observation"))), self.w.cell(_t(plan.observation))],
             [self.w.cell(_b(_t("Sources"))), self.w.cell(_t(self.cite.labels(plan.source)))],
         ]
@@ -766,9 +794,23 @@ class _Summary:
                 story += self.w.bullets(_t(line) for line in lines)
         return story
 
+    def start_cell(self, plan: Plan, start: dt.date | None) -> list[Flowable]:
+        """The start date; when it is not a treatment day, the first session's date and why."""
+        if start is None:
+            return self.w.cell(_t("Not set"))
+        dated = schedule(plan, start, self.settings.treatment_weekdays)
+        if dated.first_day is None or dated.first_day == start:
+            return self.w.cell(_t(format_date(start)))
+        return self.w.cell(
+            _t(f"{format_date(start)} {_ARROW} first session {format_date(dated.first_day)}"),
+            small=[_t(dated.start_note or "")],
+        )
+
     def sessions_table(self, plan: Plan, start: dt.date | None) -> list[Flowable]:
-        """The sessions in two column groups (read down, then across), notes below the table."""
-        planned = sessions(plan, start)
+        """The sessions in two column groups (read down, then across) on the clinic's treatment
+        days; below the table the treatment days, what they moved and why, and the plan's notes."""
+        dated = schedule(plan, start, self.settings.treatment_weekdays)
+        planned = list(dated.sessions)
         half = (len(planned) + 1) // 2
         rows: list[list[Any]] = []
         for index in range(half):
@@ -779,17 +821,29 @@ class _Summary:
                     continue
                 date = format_date(session.date) if session.date else "start date not set"
                 mark = "*" if session.note else ""
+                moved = "\u2020" if session.moved else ""
                 row += [
                     self.w.cell(_b(_t(f"{session.number}{mark}"))),
                     self.w.cell(_t(f"day {session.day}")),
-                    self.w.cell(_t(date)),
+                    self.w.cell(_t(f"{date}{moved}")),
                 ]
             rows.append(row)
         header = ["Session", "Day", "Date", "Session", "Day", "Date"]
+        spacing = dated.spacing_days
         story: list[Flowable] = [
             *self.w.heading("Sessions", 2),
             self.w.table(rows, header=header, weights=[0.7, 0.7, 1.7, 0.7, 0.7, 1.7]),
+            self.w.text(
+                f"Dated on the clinic's treatment days ({treatment_days_words(dated.treatment_days)}),"
+                f" at least {spacing} day{'s' * (spacing != 1)} apart as in the protocol.",
+                self.styles.small,
+            ),
         ]
+        if dated.course_note:
+            note = _t(dated.course_note)
+            story.append(self.w.para(_b(note) if dated.longer_days else note, self.styles.small))
+        for session in dated.moved:
+            story.append(self.w.text(f"\u2020 Session {session.number}: {session.moved}", self.styles.small))
         for session in planned:
             if session.note:
                 story.append(self.w.text(f"* Session {session.number}: {session.note}", self.styles.small))

@@ -109,6 +109,8 @@ def build_documents(
     since = reopened_since(lifecycle, notes) if lifecycle.reopened else None
     pagesize = _PAGE_SIZES.get(settings.page_size, LETTER)
     warnings = Warnings()
+    for problem in settings.problems:
+        warnings.add(f"Clinic settings: {problem}")
     for contact in settings.missing_contacts():
         warnings.add(
             f"{contact[0].upper()}{contact[1:]} is not configured: the handout asks the patient to"

@@ -35,7 +35,7 @@ from screening.assessment import Assessment
 from screening.config import ClinicSettings
 from screening.definition import Definition
 from screening.model import HandoutBlock, Plan
-from screening.plans import sessions
+from screening.plans import schedule, treatment_days_words
 from screening.report.common import Writer
 from screening.report.content import (
     LifecycleNote,
@@ -256,7 +256,8 @@ class _Handout:
         if decision == "do_not_proceed":
             return story
         start = review.start_date if review else None
-        dated = [s for s in sessions(plan, start) if s.date is not None]
+        calendar = schedule(plan, start, self.settings.treatment_weekdays)
+        dated = [s for s in calendar.sessions if s.date is not None]
         if dated:
             planned = f"Your {len(dated)} sessions are planned for these days"
             story.append(self.w.text(planned + (", if your psychiatrist signs again:" if reopened else ":")))
@@ -266,6 +267,14 @@ class _Handout:
                 if s.date
             ]
             story.append(self.w.table(rows, weights=[1.0, 3.0]))
+            if calendar.longer_days and calendar.course_days:
+                story.append(
+                    self.w.text(
+                        f"The clinic gives treatments {treatment_days_words(calendar.treatment_days)},"
+                        f" so your sessions take {calendar.course_days} days, not the usual"
+                        f" {calendar.protocol_days}."
+                    )
+                )
         else:
             story.append(self.w.text("We will give you the dates of your sessions."))
         return story

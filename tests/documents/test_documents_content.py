@@ -9,7 +9,7 @@ import pytest
 from conftest import CLINIC, NO_PHONE, ODD_CLINIC, Build, flat
 
 from screening.definition import Definition
-from screening.plans import weight_doses
+from screening.plans import BASIS_WORDS, weight_doses
 from screening.report.content import row_counts
 from screening.report.documents import AmendmentNote
 
@@ -140,9 +140,11 @@ def test_example_vitals_bmi_and_dose_for_each_weight_basis(build: Build, intake:
     plan = intake.plans["iv-ketamine-induction"]
     text = built.summary.text
     for dose in weight_doses(intake, built.assessment, plan):
-        assert dose.dose_mg is not None and dose.weight_kg is not None
+        assert dose.dose_mg is not None and dose.weight_kg is not None and dose.mg_per_kg_actual
         chosen = " ✓ CHOSEN" if dose.basis == "adjusted" else " —"
-        assert f"{dose.label} {dose.weight_kg:g} kg {dose.dose_mg:g} mg{chosen}" in text
+        per_kg = f"{dose.mg_per_kg_actual:.2f} mg/kg"
+        assert f"{dose.label} {dose.weight_kg:g} kg {dose.dose_mg:g} mg {per_kg}{chosen}" in text
+    assert "Dose check" not in text  # no basis is above actual body weight
 
 
 @pytest.mark.parametrize("basis", ["actual", "ideal", "adjusted"])
@@ -151,9 +153,10 @@ def test_iv_plan_with_each_weight_basis(build: Build, intake: Definition, basis:
     plan = intake.plans["iv-ketamine-induction"]
     dose = next(d for d in weight_doses(intake, built.assessment, plan) if d.basis == basis)
     built.summary.assert_contains(
-        f"{dose.dose_mg:g} mg (0.5 mg/kg x {dose.weight_kg:g} kg, {dose.label.lower()}) over 40 minutes.",
+        f"{dose.dose_mg:g} mg (0.5 mg/kg x {dose.weight_kg:g} kg, {BASIS_WORDS[basis]}) over 40 minutes.",
     )
-    assert f"{dose.label} {dose.weight_kg:g} kg {dose.dose_mg:g} mg ✓ CHOSEN" in built.summary.text
+    per_kg = f"{dose.mg_per_kg_actual:.2f} mg/kg"
+    assert f"{dose.label} {dose.weight_kg:g} kg {dose.dose_mg:g} mg {per_kg} ✓ CHOSEN" in built.summary.text
     assert built.summary.text.count("✓ CHOSEN") == 1
 
 
@@ -168,7 +171,9 @@ def test_example_evidence_plan_signature_appendix_and_sources(build: Build) -> N
         "34.2 mg (0.5 mg/kg x 68.4 kg, adjusted body weight) over 40 minutes.",
         "6 infusions over 12 days",
         "2026-12-02 (Wed)",
-        "2026-12-13 (Sun)",
+        "2026-12-14 (Mon)",
+        "Dated on the clinic's treatment days (Monday to Friday), at least 2 days apart as in the protocol.",
+        "† Session 6: Day 12 (Sunday 2026-12-13) is not a treatment day: moved to Monday 2026-12-14.",
         "Blood pressure: before the session, at about 40 minutes, and before discharge.",
         "Driving: no driving or operating machinery until the next day after a restful sleep.",
         "Discharge criteria",
@@ -192,7 +197,8 @@ def test_summary_footer_on_every_page(build: Build, intake: Definition) -> None:
     summary = build("example").summary
     pages = summary.pages
     assert len(pages) >= 4
-    identity = f"ketamine-trd-intake v1.0.0 · sha256 {intake.sha256[:12]} · generated 2026-11-20 15:30 UTC"
+    version = f"ketamine-trd-intake v{intake.version}"
+    identity = f"{version} · sha256 {intake.sha256[:12]} · generated 2026-11-20 15:30 UTC"
     for number, page in enumerate(pages, start=1):
         text = flat(page)
         assert identity in text
@@ -334,7 +340,7 @@ def test_esketamine_plan(build: Build) -> None:
         "Esketamine nasal spray, induction phase",
         "FDA-approved for treatment-resistant depression",
         "First session 56 mg; later sessions 56 mg or 84 mg.",
-        "2026-12-26 (Sat)",
+        "Dated on the clinic's treatment days (Monday to Friday), at least 3 days apart as in the protocol.",
         "* Session 8: Assess benefit before continuing to weekly maintenance.",
         "Dissociation 41% vs 9%",
         "At least 2 hours after dosing.",
@@ -342,7 +348,8 @@ def test_esketamine_plan(build: Build) -> None:
     assert "CHOSEN" not in built.summary.text
     assert "Response 70.8%" not in built.summary.text  # IV evidence is not shown
     handout = built.handout
-    handout.assert_contains("What esketamine is", "nasal spray", "Saturday 26 December 2026")
+    handout.assert_contains("What esketamine is", "nasal spray", "Wednesday 2 December 2026")
+    assert "Saturday" not in handout.text and "Sunday" not in handout.text  # treatment days only
     assert "What IV ketamine is" not in handout.text
     assert handout.text.count("Do not eat for 2 hours before your dose.") == 1
 
@@ -385,7 +392,7 @@ def test_handout_content_plain_and_complete(build: Build) -> None:
         "Your plan",
         "You will get ketamine through a drip in your arm.",
         "Wednesday 2 December 2026",
-        "Sunday 13 December 2026",
+        "Monday 14 December 2026",
         "off-label",
         "How it may help",
         "about 7 in 10 felt much better",

@@ -11,10 +11,10 @@ import streamlit as st
 
 from screening.assessment import FlagResult
 from screening.model import PerKgDose
-from screening.plans import sessions, weight_doses
+from screening.plans import day_words, schedule, treatment_days_words, weight_doses
 from screening.storage import JsonValue, User
 from screening.vocabulary import DECISION_WORDS, WEIGHT_BASES, WEIGHT_BASIS_WORDS
-from ui import actions, amend, pages, state, widgets
+from ui import actions, amend, pages, services, state, widgets
 from ui.frame import screening_page
 from ui.history import history_panel
 from ui.summary import SEVERITY_TEXT, screening_state, signed_by
@@ -155,11 +155,21 @@ if plan is not None:
             {
                 "Weight basis": dose.label,
                 "Weight (kg)": "—" if dose.weight_kg is None else f"{dose.weight_kg:g}",
-                f"Dose at {plan.dose.mg_per_kg:g} mg/kg (mg)": dose.why_unknown or f"{dose.dose_mg:g}",
+                f"Dose at {plan.dose.mg_per_kg:g} mg/kg (mg)": (
+                    f"{dose.dose_mg:g}" if dose.dose_mg is not None else f"Not computed: {dose.reason}"
+                ),
+                "mg/kg of actual weight": (
+                    "—"
+                    if dose.mg_per_kg_actual is None
+                    else f"{dose.mg_per_kg_actual:.2f}" + (" ⚠" if dose.above_protocol else "")
+                ),
             }
             for dose in doses
         ]
         st.table(table)
+        for dose in doses:
+            if dose.warning:
+                st.warning(dose.warning, icon=":material/warning:")
         basis_key = _key("weight_basis")
         state.sync_widget(basis_key, recorded.get("weight_basis"))
         st.radio(
@@ -186,11 +196,26 @@ def _save_start() -> None:
 st.date_input("Start date", key=start_key, format="YYYY-MM-DD", on_change=_save_start, disabled=not can_edit)
 if plan is not None:
     start = review_result.start_date if review_result else None
-    dated = sessions(plan, start)
+    planned = schedule(plan, start, services.settings().treatment_weekdays)
     st.markdown(
         "**Sessions:** "
-        + ", ".join(f"{s.number}: {s.date.isoformat() if s.date else f'day {s.day}'}" for s in dated)
+        + ", ".join(
+            f"{s.number}: {f'{s.date.isoformat()} ({day_words(s.date)[:3]})' if s.date else f'day {s.day}'}"
+            for s in planned.sessions
+        )
     )
+    spacing = planned.spacing_days
+    st.caption(
+        f"Sessions fall on the clinic's treatment days ({treatment_days_words(planned.treatment_days)}),"
+        f" at least {spacing} day{'s' * (spacing != 1)} apart as in the protocol."
+    )
+    changes = [*planned.notices, *(f"Session {s.number}: {s.moved}" for s in planned.moved)]
+    if changes:
+        lines = "\n".join(f"- {line}" for line in changes)
+        if planned.longer_days:
+            st.warning(lines, icon=":material/event_busy:")
+        else:
+            st.info(lines, icon=":material/event:")
 
 # ------------------------------------------------------------------ decision and signature
 st.header("Decision")
