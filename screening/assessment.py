@@ -158,6 +158,11 @@ class Assessment(Result):
                 "protocol": review.protocol,
                 "weight_basis": review.weight_basis,
                 "start_date": review.start_date.isoformat() if review.start_date else None,
+                "moved_session": (
+                    {"session": review.moved_session.session, "date": review.moved_session.date.isoformat()}
+                    if review.moved_session
+                    else None
+                ),
                 "decision": review.decision,
                 "acknowledged": review.acknowledged,
                 "signed_at": review.signed_at.isoformat() if review.signed_at else None,

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from screening.config import PLACEHOLDERS, placeholder_names
 from screening.definition import Definition
 from screening.engine import apply_operator, score_range
 from screening.issues import Code, Issue, did_you_mean
@@ -50,6 +51,7 @@ from screening.model import (
     OlderAdultDose,
     Option,
     ParamRef,
+    Plan,
     Questionnaire,
     Score,
     Test,
@@ -634,21 +636,68 @@ class _Checker:
                 self.add(
                     Code.FORMAT, (*loc, "sessions"), f"plan '{plan.id}': session days must be increasing"
                 )
+            self._plan_phases(plan, loc)
             if isinstance(plan.dose, FixedDose) and plan.dose.older_adult is not None:
                 self._older_adult_dose(plan.id, plan.dose.older_adult, (*loc, "dose", "older_adult"))
+            self._placeholders(plan.patient_summary, (*loc, "patient_summary"))
+            for key in ("before_session", "after_session"):
+                for line_index, line in enumerate(getattr(plan, key)):
+                    self._placeholders(line, (*loc, key, line_index))
         for index, entry in enumerate(self.q.evidence):
             loc = ("evidence", index)
             self._sources(entry.source, (*loc, "source"))
             self._plans(entry.plans, (*loc, "plans"))
             if not entry.source:
                 self.add(Code.NO_SOURCE, (*loc, "id"), f"evidence '{entry.id}' cites no source")
+            if entry.show_if is not None:
+                self._condition(entry.show_if, (*loc, "show_if"), None)
+            if entry.patient_text:
+                self._placeholders(entry.patient_text, (*loc, "patient_text"))
         for index, block in enumerate(self.q.handout):
             loc = ("handout", index)
             self._sources(block.source, (*loc, "source"))
             self._plans(block.plans, (*loc, "plans"))
             if block.show_if is not None:
                 self._condition(block.show_if, (*loc, "show_if"), None)
+            self._placeholders(block.heading, (*loc, "heading"))
+            for key in ("paragraphs", "bullets"):
+                for line_index, line in enumerate(getattr(block, key)):
+                    self._placeholders(line, (*loc, key, line_index))
         self._sources(self.q.source, ("source",))
+
+    def _placeholders(self, text: str, loc: Loc) -> None:
+        """Text for patients names clinic settings only through the placeholders the documents fill."""
+        for name in placeholder_names(text):
+            if name not in PLACEHOLDERS:
+                known = ", ".join(f"{{{known}}}" for known in PLACEHOLDERS)
+                self.add(
+                    Code.UNKNOWN_REFERENCE,
+                    loc,
+                    f"unknown placeholder '{{{name}}}'",
+                    did_you_mean(name, PLACEHOLDERS) or f"the documents fill {known} from clinic settings",
+                )
+
+    def _plan_phases(self, plan: Plan, loc: Loc) -> None:
+        """Phase ids unique within the plan; every session's phase one of them; step sources known."""
+        first: dict[str, int] = {}
+        for index, phase in enumerate(plan.phases):
+            if phase.id in first:
+                self.add(
+                    Code.DUPLICATE_ID,
+                    (*loc, "phases", index, "id"),
+                    f"plan '{plan.id}': duplicate phase id '{phase.id}'",
+                )
+            first.setdefault(phase.id, index)
+        for index, session in enumerate(plan.sessions):
+            if session.phase is not None and session.phase not in first:
+                self.add(
+                    Code.UNKNOWN_REFERENCE,
+                    (*loc, "sessions", index, "phase"),
+                    f"plan '{plan.id}': unknown phase '{session.phase}'",
+                    self._suggest(session.phase, list(first)) or "add it under the plan's 'phases'",
+                )
+        for index, step in enumerate(plan.before_first_session):
+            self._sources(step.source, (*loc, "before_first_session", index, "source"))
 
     def _older_adult_dose(self, plan_id: str, dose: OlderAdultDose, loc: Loc) -> None:
         """Doses by age need the screening's age and parameters that are positive numbers."""
@@ -837,6 +886,9 @@ class _Checker:
         for index, block in enumerate(self.q.handout):
             if block.show_if is not None:
                 warn(block.show_if, ("handout", index, "show_if"), f"handout block '{block.id}'")
+        for index, entry in enumerate(self.q.evidence):
+            if entry.show_if is not None:
+                warn(entry.show_if, ("evidence", index, "show_if"), f"evidence '{entry.id}'")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import TextIO
 from screening.answers import Problem
 from screening.answers_file import AnswersFile, read_answers_file
 from screening.assessment import Assessment
+from screening.config import ClinicSettings, ConfigError, load_clinic_settings
 from screening.definition import Definition
 from screening.engine import assess
 from screening.loading import default_directory, load_catalog
@@ -152,14 +153,19 @@ def _assess(args: argparse.Namespace) -> int:
     if args.json:
         json.dump(result.contract(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
-    else:
-        print_assessment(result, definition, sys.stdout)
+        return EXIT_OK
+    # The crisis lines printed are the clinic's: a clinic file that cannot be read is an error.
+    try:
+        settings = load_clinic_settings()
+    except ConfigError as error:
+        print(f"clinic settings: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print_assessment(result, definition, sys.stdout, settings)
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace) -> int:
     # Loaded only here: ReportLab and the fonts are not needed by the other commands.
-    from screening.config import ConfigError, load_clinic_settings  # noqa: PLC0415
     from screening.report.documents import write_documents  # noqa: PLC0415
 
     try:
@@ -201,12 +207,23 @@ def _status_line(status: str) -> str:
     return f"{status_words(status).upper()} — {STATUS_MEANING[status]} The psychiatrist decides."
 
 
-def print_assessment(result: Assessment, definition: Definition, out: TextIO) -> None:
-    """The assessment as plain text for a terminal."""
+def crisis_words(settings: ClinicSettings) -> str:
+    """The clinic's crisis lines and emergency number in one line: "988 Suicide & Crisis Lifeline
+    (US): Call or text 988; emergency: call 911"."""
+    lines = [f"{line.label}: {line.contact}" for line in settings.crisis_lines]
+    return "; ".join([*lines, f"emergency: call {settings.emergency_number}"])
+
+
+def print_assessment(
+    result: Assessment, definition: Definition, out: TextIO, settings: ClinicSettings | None = None
+) -> None:
+    """The assessment as plain text for a terminal; the crisis lines are the clinic's (``settings``
+    None: the bundled defaults)."""
     ref = result.questionnaire
     if result.crisis:
+        settings = settings if settings is not None else ClinicSettings()
         print(
-            "!! SUICIDE RISK SCREEN POSITIVE: follow the crisis protocol now (US: call or text 988).",
+            f"!! SUICIDE RISK SCREEN POSITIVE: follow the crisis protocol now ({crisis_words(settings)}).",
             file=out,
         )
     print(f"{definition.title} {ref.version} (sha256 {ref.sha256[:12]})", file=out)

@@ -1,5 +1,8 @@
-"""Clinic configuration: the clinic's name and contacts, crisis lines, page size, treatment days
-and user roles.
+"""Clinic configuration: the clinic's name and contacts, emergency number and crisis lines, the
+fasting rule before IV ketamine, page size, treatment days and user roles.
+
+Questionnaire text for patients names the clinic's settings through placeholders that
+`ClinicSettings.fill` replaces: ``{emergency_number}`` and ``{iv_fasting}``.
 
 Read from a YAML file: `$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the repository root when it
 exists, else built-in defaults. Defaults never invent a clinic's contact details: an unset phone
@@ -13,6 +16,7 @@ settings carry one line saying so in `ClinicSettings.problems`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -62,6 +66,20 @@ def parse_treatment_days(value: Any) -> tuple[Weekday, ...]:
     return tuple(day for day in WEEKDAYS if day in days)
 
 
+IV_FASTING_DEFAULT = "Follow the clinic's instructions about food and drink."
+"""What the documents say about fasting before IV ketamine when the clinic has not set its rule
+(fasting is not standardised for subanaesthetic infusions: no number is ever made up)."""
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+PLACEHOLDERS = ("emergency_number", "iv_fasting")
+"""The placeholders questionnaire text for patients may use (see `ClinicSettings.fill`)."""
+
+
+def placeholder_names(text: str) -> list[str]:
+    """The placeholder names in ``text``, known or not, in order."""
+    return _PLACEHOLDER.findall(text)
+
+
 class CrisisLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -92,6 +110,10 @@ class ClinicSettings(BaseModel):
             CrisisLine(label="988 Suicide & Crisis Lifeline (US)", contact="Call or text 988"),
         ]
     )
+    iv_fasting: str | None = None
+    """The clinic's own fasting rule before IV ketamine, in words for the patient (e.g. "Do not eat
+    for 6 hours before your treatment. You may drink clear liquids until 2 hours before."). Not set:
+    the documents tell the patient to follow the clinic's instructions."""
     page_size: Literal["letter", "a4"] = "letter"
     treatment_days: tuple[Weekday, ...] = DEFAULT_TREATMENT_DAYS
     """The weekdays the clinic gives treatments on; session dates fall only on these."""
@@ -114,6 +136,26 @@ class ClinicSettings(BaseModel):
         """Settings of the file that were not usable and were replaced by their defaults, one line
         each (naming the file, line and key)."""
         return self._problems
+
+    def placeholders(self) -> dict[str, str]:
+        """What each placeholder of questionnaire text stands for at this clinic.
+
+        ``{emergency_number}`` is the emergency number, ``{iv_fasting}`` the clinic's fasting rule
+        before IV ketamine (or :data:`IV_FASTING_DEFAULT`).
+        """
+        fasting = (self.iv_fasting or "").strip()
+        return {
+            "emergency_number": self.emergency_number.strip(),
+            "iv_fasting": fasting or IV_FASTING_DEFAULT,
+        }
+
+    def fill(self, text: str) -> str:
+        """``text`` with its placeholders (see :meth:`placeholders`) replaced; anything else in
+        braces is left as it is."""
+        if "{" not in text:
+            return text
+        words = self.placeholders()
+        return _PLACEHOLDER.sub(lambda match: words.get(match.group(1), match.group(0)), text)
 
     def missing_contacts(self) -> list[str]:
         """Contact details a patient handout needs that are not configured."""

@@ -63,7 +63,7 @@ from screening.model import (
     Test,
 )
 from screening.plans import DEVINE_MIN_HEIGHT_CM
-from screening.vocabulary import DECISIONS, REVIEW_FIELDS, WEIGHT_BASES, Status
+from screening.vocabulary import DECISIONS, REVIEW_FIELDS, WEIGHT_BASES, MovedSession, Status
 
 Truth = bool | None
 Cause = Literal["hidden", "optional", "unanswered", "uncomputable"]
@@ -746,11 +746,15 @@ def _review(
         if value is None:
             continue
         error = _review_field(definition, key, value)
+        if error is None and key == "moved_session":
+            error = _moved_session_problem(definition, raw.get("protocol"), value)
         if error:
             problems.append(Problem(f"review.{key}", error, Ref("review", None, key)))
             continue
         if key == "start_date" and not isinstance(value, dt.date):
             fields[key] = dt.date.fromisoformat(str(value))
+        elif key == "moved_session":
+            fields[key] = MovedSession(session=value["session"], date=_as_date(value["date"]))
         elif key == "signed_at" and not isinstance(value, dt.datetime):
             fields[key] = dt.datetime.fromisoformat(str(value))
         else:
@@ -852,6 +856,22 @@ def _unknown_acknowledgement(flag_id: str, known_ids: list[str]) -> ReviewNotice
     )
 
 
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _moved_session_problem(definition: Definition, protocol: Any, value: Mapping[str, Any]) -> str | None:
+    """A moved session must be a session of the chosen plan; whether its date suits the clinic's
+    calendar is said with the dated sessions (`screening.plans.schedule`), which know the clinic."""
+    plan = definition.plans.get(protocol) if isinstance(protocol, str) else None
+    if plan is None:
+        return "moves a session, but no protocol is chosen"
+    count = len(plan.sessions)
+    if value["session"] > count:
+        return f"session {value['session']} does not exist: plan '{plan.id}' has {count} dated sessions"
+    return None
+
+
 def _review_field(definition: Definition, key: str, value: Any) -> str | None:
     if key == "clinician":
         return None if isinstance(value, str) and value.strip() else "expected the clinician's name"
@@ -871,6 +891,22 @@ def _review_field(definition: Definition, key: str, value: Any) -> str | None:
             dt.date.fromisoformat(str(value))
         except ValueError:
             return "expected a date (YYYY-MM-DD)"
+        return None
+    if key == "moved_session":
+        shape = "expected {session: N, date: YYYY-MM-DD}, N a session number from 1"
+        if not isinstance(value, Mapping) or set(value) != {"session", "date"}:
+            return shape
+        session, day = value["session"], value["date"]
+        if isinstance(session, bool) or not isinstance(session, int) or session < 1:
+            return shape
+        if isinstance(day, dt.datetime):
+            return "expected a date without a time"
+        if isinstance(day, dt.date):
+            return None
+        try:
+            dt.date.fromisoformat(str(day))
+        except ValueError:
+            return shape
         return None
     if key == "signed_at":
         if isinstance(value, dt.datetime):

@@ -579,7 +579,31 @@ class FixedDose(Frozen):
 
 class PlanSession(Frozen):
     day: int = Field(ge=1, description="Day of the course, day 1 being the start date.")
+    phase: Slug | None = Field(
+        default=None, description="The id of the plan's phase this session belongs to."
+    )
     note: str | None = None
+
+
+class PlanPhase(Frozen):
+    """A phase of a plan (induction, weekly, maintenance). Sessions name their phase; a phase with
+    no sessions (e.g. maintenance from week 9 on) is described, not dated."""
+
+    id: Slug
+    title: str = Field(description="e.g. 'Induction'.")
+    weeks: str = Field(description="e.g. '1-4', '9 onward'.")
+    frequency: str = Field(description="e.g. 'Twice weekly'.")
+    description: str | None = None
+    patient_text: str | None = Field(default=None, description="Plain-language version for the handout.")
+
+
+class PlanStep(Frozen):
+    """A step before the first session (e.g. REMS patient enrollment)."""
+
+    title: str
+    text: str
+    patient_text: str | None = Field(default=None, description="Plain-language version for the handout.")
+    source: list[SourceId] = Field(default_factory=list)
 
 
 class Plan(Frozen):
@@ -593,6 +617,10 @@ class Plan(Frozen):
     off_label: bool
     dose: Annotated[PerKgDose | FixedDose, Field(discriminator="kind")]
     schedule: str
+    phases: list[PlanPhase] = Field(default_factory=list)
+    before_first_session: list[PlanStep] = Field(
+        default_factory=list, description="Steps before session 1, e.g. REMS patient enrollment."
+    )
     sessions: list[PlanSession] = Field(min_length=1)
     before_session: list[str] = Field(default_factory=list)
     monitoring: list[str] = Field(default_factory=list)
@@ -618,6 +646,10 @@ class Evidence(Frozen):
     statement: str
     figure: str | None = None
     patient_text: str | None = Field(default=None, description="Plain-language version for the handout.")
+    show_if: Condition | None = Field(
+        default=None,
+        description="Only for the patients this is true of (e.g. an age group); unknown counts as not.",
+    )
     source: list[SourceId] = Field(default_factory=list)
     verified: bool = True
     note: str | None = None

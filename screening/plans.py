@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from screening.assessment import Assessment
@@ -42,6 +42,7 @@ from screening.model import (
     Plan,
     WeightBasis,
 )
+from screening.vocabulary import MovedSession, moved_session_words
 
 BASIS_LABELS: dict[WeightBasis, str] = {
     "actual": "Actual body weight",
@@ -330,6 +331,10 @@ class Session:
     note: str | None
     planned: dt.date | None = None
     moved: str | None = None
+    phase: str | None = None
+    """The id of the plan's phase the session belongs to."""
+    rescheduled_from: dt.date | None = None
+    """The date the calendar gave, when the psychiatrist moved this session (`Review.moved_session`)."""
 
 
 @dataclass(frozen=True)
@@ -348,6 +353,11 @@ class Schedule:
     """Days from the first session to the last, both counted (None without a start date)."""
     protocol_days: int = 1
     """The same in the protocol: the last session's day."""
+    move_note: str | None = None
+    """The psychiatrist's move of one session in words: what moved, or why it was not applied, and
+    any calendar rule it breaks (not a treatment day, closer than the protocol's spacing)."""
+    move_applied: bool = False
+    move_warnings: tuple[str, ...] = ()
 
     @property
     def longer_days(self) -> int:
@@ -360,7 +370,17 @@ class Schedule:
 
     @property
     def notices(self) -> list[str]:
-        return [note for note in (self.start_note, self.course_note) if note]
+        return [note for note in (self.start_note, self.course_note, self.move_note) if note]
+
+    @property
+    def rescheduled(self) -> Session | None:
+        """The session the psychiatrist moved, when the move was applied."""
+        return next((session for session in self.sessions if session.rescheduled_from), None)
+
+    def phase_title(self, plan: Plan, session: Session) -> str | None:
+        """``Induction (weeks 1-4, twice weekly)``."""
+        phase = next((phase for phase in plan.phases if phase.id == session.phase), None)
+        return f"{phase.title} (weeks {phase.weeks}, {phase.frequency.lower()})" if phase else None
 
 
 def day_words(day: dt.date) -> str:
@@ -398,11 +418,18 @@ def _days(count: int) -> str:
 
 
 def schedule(
-    plan: Plan, start_date: dt.date | None, treatment_days: Collection[int] = MONDAY_TO_FRIDAY
+    plan: Plan,
+    start_date: dt.date | None,
+    treatment_days: Collection[int] = MONDAY_TO_FRIDAY,
+    moved_session: MovedSession | None = None,
 ) -> Schedule:
-    """The plan's sessions dated from the start date on the clinic's treatment days.
+    """The plan's sessions dated from the start date on the clinic's treatment days, with the one
+    session the psychiatrist moved (`Review.moved_session`) on its new date.
 
     ``treatment_days`` are `datetime.date.weekday()` numbers (Monday is 0); it must not be empty.
+    A move keeps the order of the sessions or is not applied (and says why); a moved session on a
+    day the clinic does not treat, or closer to its neighbours than the protocol's spacing, is
+    applied with a warning: the psychiatrist decides, the plan says what it breaks.
     """
     days = frozenset(treatment_days)
     if not days or not days <= set(range(7)):
@@ -410,10 +437,24 @@ def schedule(
     spacing = spacing_days(plan)
     if start_date is None:
         sessions_ = tuple(
-            Session(number=index, day=session.day, date=None, note=session.note)
+            Session(number=index, day=session.day, date=None, note=session.note, phase=session.phase)
             for index, session in enumerate(plan.sessions, start=1)
         )
-        return Schedule(sessions_, days, spacing, None, None, protocol_days=plan.sessions[-1].day)
+        undated = (
+            f"{moved_session_words(moved_session)} is not applied: no start date is set."
+            if moved_session is not None
+            else None
+        )
+        return Schedule(
+            sessions_,
+            days,
+            spacing,
+            None,
+            None,
+            protocol_days=plan.sessions[-1].day,
+            move_note=undated,
+            move_warnings=(undated,) if undated else (),
+        )
     first_day = _next_treatment_day(start_date, days)
     start_note = None
     if first_day != start_date:
@@ -444,12 +485,19 @@ def schedule(
                 f"Day {session.day} ({day_words(planned)}) {' and '.join(reasons)}:"
                 f" moved to {day_words(date)}."
             )
-        dated.append(Session(index, session.day, date, session.note, planned if moved else None, moved))
+        dated.append(
+            Session(index, session.day, date, session.note, planned if moved else None, moved, session.phase)
+        )
         previous = date
     moved_count = sum(1 for session in dated if session.moved)
+    move_note: str | None = None
+    move_warnings: tuple[str, ...] = ()
+    move_applied = False
+    if moved_session is not None:
+        dated, move_note, move_warnings, move_applied = _move(dated, moved_session, days, spacing)
     last = dated[-1].date
     assert last is not None  # every session is dated when there is a start date
-    course = (last - first_day).days + 1
+    course = (last - min(first_day, dated[0].date or first_day)).days + 1
     protocol = plan.sessions[-1].day
     course_note = None
     if moved_count:
@@ -459,13 +507,74 @@ def schedule(
             + (f" instead of day {protocol}." if course != protocol else ", as in the protocol.")
         )
     return Schedule(
-        tuple(dated), days, spacing, start_date, first_day, start_note, course_note, course, protocol
+        tuple(dated),
+        days,
+        spacing,
+        start_date,
+        first_day,
+        start_note,
+        course_note,
+        course,
+        protocol,
+        move_note,
+        move_applied,
+        move_warnings,
     )
 
 
+def _move(
+    dated: list[Session], moved: MovedSession, days: frozenset[int], spacing: int
+) -> tuple[list[Session], str, tuple[str, ...], bool]:
+    """Apply the psychiatrist's move of one session: (sessions, note, warnings, applied)."""
+    words = moved_session_words(moved)
+    number, new = moved.session, moved.date
+    if number > len(dated):
+        why = f"{words} is not applied: the plan has {len(dated)} sessions."
+        return dated, why, (why,), False
+    session = dated[number - 1]
+    assert session.date is not None  # called with a start date only
+    before = dated[number - 2].date if number > 1 else None
+    after = dated[number].date if number < len(dated) else None
+    if before is not None and new <= before:
+        why = (
+            f"{words} is not applied: it is not after session {number - 1} ({day_words(before)});"
+            " a move keeps the order of the sessions."
+        )
+        return dated, why, (why,), False
+    if after is not None and new >= after:
+        why = (
+            f"{words} is not applied: it is not before session {number + 1} ({day_words(after)});"
+            " a move keeps the order of the sessions."
+        )
+        return dated, why, (why,), False
+    if new == session.date:
+        note = f"{words}: the date the calendar gives already; nothing moves."
+        return dated, note, (), False
+    warnings = []
+    if new.weekday() not in days:
+        warnings.append(
+            f"{day_words(new)} is not a treatment day (the clinic treats {treatment_days_words(days)})"
+        )
+    for other, label in ((before, f"session {number - 1}"), (after, f"session {number + 1}")):
+        if other is not None and abs((new - other).days) < spacing:
+            warnings.append(
+                f"it is {_days(abs((new - other).days))} from {label} ({day_words(other)}),"
+                f" less than the protocol's spacing of {_days(spacing)}"
+            )
+    note = f"Moved by the psychiatrist: session {number} from {day_words(session.date)} to {day_words(new)}."
+    if warnings:
+        note += " Check: " + "; ".join(warnings) + "."
+    result = list(dated)
+    result[number - 1] = replace(session, date=new, rescheduled_from=session.date)
+    return result, note, tuple(warnings), True
+
+
 def sessions(
-    plan: Plan, start_date: dt.date | None, treatment_days: Collection[int] = MONDAY_TO_FRIDAY
+    plan: Plan,
+    start_date: dt.date | None,
+    treatment_days: Collection[int] = MONDAY_TO_FRIDAY,
+    moved_session: MovedSession | None = None,
 ) -> list[Session]:
     """The plan's sessions, dated on the clinic's treatment days from the start date when one is
     set (see `schedule`)."""
-    return list(schedule(plan, start_date, treatment_days).sessions)
+    return list(schedule(plan, start_date, treatment_days, moved_session).sessions)

@@ -67,7 +67,9 @@ WEIGHT_BASIS_WORDS: dict[str, str] = {
 Role = Literal["coordinator", "psychiatrist"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
-ReviewField = Literal["clinician", "protocol", "weight_basis", "start_date", "decision", "acknowledged"]
+ReviewField = Literal[
+    "clinician", "protocol", "weight_basis", "start_date", "moved_session", "decision", "acknowledged"
+]
 REVIEW_FIELDS: tuple[ReviewField, ...] = get_args(ReviewField)
 """The review fields a psychiatrist sets (SPEC 4.1). `signed_at` is set by signing, never by a save."""
 
@@ -76,17 +78,28 @@ REVIEW_FIELD_WORDS: dict[str, str] = {
     "protocol": "Protocol",
     "weight_basis": "Dose basis",
     "start_date": "Start date",
+    "moved_session": "Moved session",
     "decision": "Decision",
     "acknowledged": "Acknowledgement",
     "signed_at": "Signed at",
 }
 
 
+class MovedSession(BaseModel):
+    """One session the psychiatrist moved to another date (`session` counts from 1)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    session: int = Field(ge=1)
+    date: dt.date
+
+
 class Review(BaseModel):
     """The psychiatrist's review as recorded (SPEC 4.1).
 
     `acknowledged` maps the id of a fired relative flag, or of an unmet requirement, to the
-    psychiatrist's note. `signed_at` is set by signing.
+    psychiatrist's note. `moved_session` moves one session of the chosen plan to another date.
+    `signed_at` is set by signing.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -95,6 +108,7 @@ class Review(BaseModel):
     protocol: str | None = None
     weight_basis: WeightBasis | None = None
     start_date: dt.date | None = None
+    moved_session: MovedSession | None = None
     decision: Decision | None = None
     acknowledged: dict[str, str] = Field(default_factory=dict)
     signed_at: dt.datetime | None = None
@@ -112,3 +126,22 @@ def decision_words(decision: str | None) -> str:
 
 def lifecycle_words(lifecycle: str) -> str:
     return LIFECYCLE_WORDS.get(lifecycle, lifecycle)
+
+
+def moved_session_words(moved: object) -> str:
+    """``Session 3 on Thursday 2026-12-10``: a moved session as the history and the documents say it.
+    Takes the review's `MovedSession` or its stored form, {session: N, date: YYYY-MM-DD}."""
+    number: object
+    day: dt.date
+    if isinstance(moved, MovedSession):
+        number, day = moved.session, moved.date
+    elif isinstance(moved, dict):
+        number, raw = moved.get("session"), moved.get("date")
+        try:
+            day = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+        except ValueError:
+            return f"Session {number} on {raw}"
+    else:
+        return str(moved)
+    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[day.weekday()]
+    return f"Session {number} on {weekday} {day.isoformat()}"

@@ -70,6 +70,7 @@ from screening.vocabulary import (
     Review,
     Status,
     decision_words,
+    moved_session_words,
     status_words,
 )
 
@@ -354,7 +355,10 @@ class Workflow:
         """Record review fields (psychiatrists only); the fields not given are kept, None unsets
         one, and `acknowledged`, when given, replaces every note."""
         plain = _plain_json(fields)
-        self._check_review(self._definition_by_id(screening_id), plain)
+        current = None
+        if isinstance(plain.get("moved_session"), dict):
+            current = self.store.get_screening(screening_id, events=False, files=False).review
+        self._check_review(self._definition_by_id(screening_id), plain, current)
         self.store.update_review(screening_id, plain, user=user, base_revision=base_revision)
         return self.get(screening_id)
 
@@ -382,7 +386,7 @@ class Workflow:
             self._check_answers(definition, plain_answers, assessed_on=assessed_on or detail.assessed_on)
         plain_review = None if review is None else _plain_json(review)
         if plain_review is not None:
-            self._check_review(definition, plain_review)
+            self._check_review(definition, plain_review, detail.review)
         self.store.amend(
             screening_id,
             user=user,
@@ -506,11 +510,32 @@ class Workflow:
                 raise InvalidRequest(str(unstorable), item_id=item_id, rule="invalid_answer") from None
 
     @staticmethod
-    def _check_review(definition: Definition, fields: Mapping[str, JsonInput]) -> None:
+    def _check_review(
+        definition: Definition,
+        fields: Mapping[str, JsonInput],
+        current: Mapping[str, JsonValue] | None = None,
+    ) -> None:
         protocol = fields.get("protocol") if isinstance(fields, Mapping) else None
         if protocol is not None and protocol not in definition.plans:
             raise InvalidRequest(
                 f"Protocol {protocol!r} is not a plan of questionnaire {definition.id}.", rule="protocol"
+            )
+        moved = fields.get("moved_session") if isinstance(fields, Mapping) else None
+        if not isinstance(moved, Mapping):
+            return
+        chosen = protocol if "protocol" in fields else (current or {}).get("protocol")
+        plan = definition.plans.get(chosen) if isinstance(chosen, str) else None
+        if plan is None:
+            raise InvalidRequest(
+                "Review field 'moved_session' moves a session, but no protocol is chosen.",
+                rule="moved_session",
+            )
+        number = moved.get("session")
+        if isinstance(number, int) and not isinstance(number, bool) and number > len(plan.sessions):
+            raise InvalidRequest(
+                f"Review field 'moved_session': session {number} does not exist; plan '{plan.id}' has"
+                f" {len(plan.sessions)} dated sessions.",
+                rule="moved_session",
             )
 
 
@@ -750,6 +775,8 @@ def _review_words(definition: Definition, key: str, value: JsonValue) -> str:
         return plan.title if plan is not None else value
     if key == "weight_basis" and isinstance(value, str):
         return WEIGHT_BASIS_WORDS.get(value, value)
+    if key == "moved_session" and isinstance(value, dict):
+        return moved_session_words(value)
     if key == "acknowledged" and isinstance(value, dict):
         titles = {rule.id: rule.title for rule in definition.rules}
         titles.update({requirement.id: requirement.title for requirement in definition.requirements})

@@ -43,6 +43,8 @@ def _targets(screening: Screening, user: User) -> dict[str, str]:
         return targets
     for field in ("protocol", "weight_basis", "start_date", "decision", "clinician"):
         targets[_REVIEW + field] = f"Review · {REVIEW_FIELD_WORDS[field]}"
+    if screening.review is not None and screening.review.protocol in definition.plans:
+        targets[_REVIEW + "moved_session"] = f"Review · {REVIEW_FIELD_WORDS['moved_session']}"
     for flag in assessment.flags:
         if flag.severity == "relative":
             targets[_NOTE + flag.id] = f"Review · Note on the flag: {flag.title}"
@@ -152,6 +154,20 @@ def _draw_value(screening: Screening, target: str, key: str) -> None:
         recorded = review.get("start_date")
         state.seed_widget(key, dt.date.fromisoformat(recorded) if isinstance(recorded, str) else None)
         st.date_input("New start date", key=key, format="YYYY-MM-DD")
+    elif target == _REVIEW + "moved_session":
+        plan = definition.plans.get(str(review.get("protocol")))
+        moved = review.get("moved_session")
+        recorded_moved = moved if isinstance(moved, dict) else {}
+        state.seed_widget(f"{key}:session", recorded_moved.get("session"))
+        moved_date = recorded_moved.get("date")
+        state.seed_widget(key, dt.date.fromisoformat(moved_date) if isinstance(moved_date, str) else None)
+        st.selectbox(
+            "Session to move",
+            list(range(1, len(plan.sessions) + 1)) if plan else [],
+            format_func=lambda number: f"Session {number}",
+            key=f"{key}:session",
+        )
+        st.date_input("New date of the session (empty undoes the move)", key=key, format="YYYY-MM-DD")
     elif target == _REVIEW + "decision":
         state.seed_widget(key, review.get("decision"))
         st.radio(
@@ -201,6 +217,15 @@ def _amend(screening: Screening, target: str, key: str, reason_key: str) -> None
         else:
             notes.pop(target.removeprefix(_NOTE), None)
         review = {"acknowledged": notes}
+    elif target == _REVIEW + "moved_session":
+        number = state.widget_value(f"{key}:session")
+        if isinstance(value, dt.date) and isinstance(number, int):
+            review = {"moved_session": {"session": number, "date": value.isoformat()}}
+        elif value is None:
+            review = {"moved_session": None}
+        else:
+            state.report_error(f"amend:{identifier}", "Choose the session to move.")
+            return
     else:
         field = target.removeprefix(_REVIEW)
         if isinstance(value, dt.date):

@@ -92,6 +92,10 @@ from screening.vocabulary import STATUS_MEANING
 __all__ = ["clinician_footer", "clinician_story"]
 
 
+_SESSION_WEIGHTS = {False: [0.7, 0.7, 1.7, 0.7, 0.7, 1.7], True: [0.6, 1.0, 1.7, 0.6, 1.0, 1.7]}
+"""Column weights of the sessions table; a plan with phases prints the week in the day column."""
+
+
 class _Status:
     """A status in the status box: its look, its word, what the engine found, and what that asks of
     the psychiatrist before the review is signed."""
@@ -691,7 +695,7 @@ class _Summary:
     # ------------------------------------------------------------------ 5 evidence
 
     def evidence(self) -> list[Flowable]:
-        entries = evidence_for(self.d, self.plan)
+        entries = evidence_for(self.d, self.plan, self.a, unknown=True)
         if not entries:
             return []
         scope = self.plan.title if self.plan else "every plan (no protocol chosen yet)"
@@ -708,6 +712,8 @@ class _Summary:
                 if self.plan is None and entry.plans:
                     titles = ", ".join(self.d.plans[p].title if p in self.d.plans else p for p in entry.plans)
                     small.append(_t(f"Applies to: {titles}"))
+                if entry.show_if is not None:
+                    small.append(_t(f"For patients with: {describe(entry.show_if, self.d)}"))
                 if entry.note:
                     small.append(_t(entry.note))
                 source_small = (
@@ -776,6 +782,7 @@ class _Summary:
                 self.w.cell(*dose_markups, small=[_t(plan.dose.description)]),
             ],
             [self.w.cell(_b(_t("Schedule"))), self.w.cell(_t(plan.schedule))],
+            *self.phase_rows(plan),
             [self.w.cell(_b(_t("Start date"))), self.start_cell(plan, start)],
             [self.w.cell(_b(_t("Observation"))), self.w.cell(_t(plan.observation))],
             [self.w.cell(_b(_t("Sources"))), self.w.cell(_t(self.cite.labels(plan.source)))],
@@ -791,8 +798,28 @@ class _Summary:
         ):
             if lines:
                 story += self.w.heading(title, 2)
-                story += self.w.bullets(_t(line) for line in lines)
+                story += self.w.bullets(_t(self.settings.fill(line)) for line in lines)
         return story
+
+    def phase_rows(self, plan: Plan) -> list[list[Any]]:
+        """The plan's phases and the steps before session 1 (e.g. REMS patient enrollment)."""
+        rows: list[list[Any]] = []
+        if plan.phases:
+            phases = [
+                _b(_t(f"{phase.title}, weeks {phase.weeks}: {phase.frequency.lower()}."))
+                + (" " + _t(phase.description) if phase.description else "")
+                for phase in plan.phases
+            ]
+            rows.append([self.w.cell(_b(_t("Phases"))), self.w.cell(*phases)])
+        for step in plan.before_first_session:
+            small = [_t(self.cite.labels(step.source))] if step.source else []
+            rows.append(
+                [
+                    self.w.cell(_b(_t("Before session 1"))),
+                    self.w.cell(_b(_t(step.title)), _t(step.text), small=small),
+                ]
+            )
+        return rows
 
     def start_cell(self, plan: Plan, start: dt.date | None) -> list[Flowable]:
         """The start date; when it is not a treatment day, the first session's date and why."""
@@ -809,7 +836,8 @@ class _Summary:
     def sessions_table(self, plan: Plan, start: dt.date | None) -> list[Flowable]:
         """The sessions in two column groups (read down, then across) on the clinic's treatment
         days; below the table the treatment days, what they moved and why, and the plan's notes."""
-        dated = schedule(plan, start, self.settings.treatment_weekdays)
+        moved_session = self.review.moved_session if self.review else None
+        dated = schedule(plan, start, self.settings.treatment_weekdays, moved_session)
         planned = list(dated.sessions)
         half = (len(planned) + 1) // 2
         rows: list[list[Any]] = []
@@ -821,18 +849,21 @@ class _Summary:
                     continue
                 date = format_date(session.date) if session.date else "start date not set"
                 mark = "*" if session.note else ""
-                moved = "\u2020" if session.moved else ""
+                rescheduled = session.rescheduled_from is not None
+                moved = "\u2020" if session.moved and not rescheduled else ""
+                week = f" (wk {(session.day - 1) // 7 + 1})" if plan.phases else ""
+                date_markup = _t(f"{date}{moved}") + (_b(_t(" \u2021 moved")) if rescheduled else "")
                 row += [
                     self.w.cell(_b(_t(f"{session.number}{mark}"))),
-                    self.w.cell(_t(f"day {session.day}")),
-                    self.w.cell(_t(f"{date}{moved}")),
+                    self.w.cell(_t(f"day {session.day}{week}")),
+                    self.w.cell(date_markup),
                 ]
             rows.append(row)
         header = ["Session", "Day", "Date", "Session", "Day", "Date"]
         spacing = dated.spacing_days
         story: list[Flowable] = [
             *self.w.heading("Sessions", 2),
-            self.w.table(rows, header=header, weights=[0.7, 0.7, 1.7, 0.7, 0.7, 1.7]),
+            self.w.table(rows, header=header, weights=_SESSION_WEIGHTS[bool(plan.phases)]),
             self.w.text(
                 f"Dated on the clinic's treatment days ({treatment_days_words(dated.treatment_days)}),"
                 f" at least {spacing} day{'s' * (spacing != 1)} apart as in the protocol.",
@@ -843,7 +874,13 @@ class _Summary:
             note = _t(dated.course_note)
             story.append(self.w.para(_b(note) if dated.longer_days else note, self.styles.small))
         for session in dated.moved:
+            if session.rescheduled_from is not None:  # the psychiatrist's move says it (below)
+                continue
             story.append(self.w.text(f"\u2020 Session {session.number}: {session.moved}", self.styles.small))
+        if dated.move_note:
+            mark = "\u2021 " if dated.move_applied else "\u26a0 "
+            note = _t(mark + dated.move_note)
+            story.append(self.w.para(_b(note) if dated.move_warnings else note, self.styles.small))
         for session in planned:
             if session.note:
                 story.append(self.w.text(f"* Session {session.number}: {session.note}", self.styles.small))

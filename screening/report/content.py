@@ -347,9 +347,25 @@ def _applies(plans: Sequence[str], plan: Plan | None) -> bool:
     return not plans or plan is None or plan.id in plans
 
 
-def evidence_for(definition: Definition, plan: Plan | None) -> list[Evidence]:
-    """The evidence entries of the chosen plan (all of them when no plan is chosen)."""
-    return [entry for entry in definition.evidence if _applies(entry.plans, plan)]
+def evidence_for(
+    definition: Definition, plan: Plan | None, assessment: Assessment | None = None, *, unknown: bool = False
+) -> list[Evidence]:
+    """The evidence entries of the chosen plan (all of them when no plan is chosen).
+
+    With an ``assessment``, an entry with a ``show_if`` (e.g. an age group) is kept only when the
+    condition is true for the patient; with ``unknown`` also when it cannot be decided (the
+    clinician summary shows both age groups while the age is not known, the handout neither).
+    """
+    entries = [entry for entry in definition.evidence if _applies(entry.plans, plan)]
+    if assessment is None:
+        return entries
+    evaluator = Evaluator(definition, accepted_answers(assessment), assessment.assessed_on)
+    kept = []
+    for entry in entries:
+        truth = True if entry.show_if is None else evaluator.truth(entry.show_if)
+        if truth is True or (unknown and truth is None):
+            kept.append(entry)
+    return kept
 
 
 def handout_blocks(definition: Definition, assessment: Assessment, plan: Plan | None) -> list[HandoutBlock]:

@@ -19,6 +19,10 @@ Sections, in order:
 * "How to reach us": the clinic's name and phone (or "Ask the clinic for its phone number"), other
   contacts, the crisis lines and the emergency number; always printed.
 
+Questionnaire text has its placeholders (``{emergency_number}``, ``{iv_fasting}``) filled from the
+clinic settings (``ClinicSettings.fill``); evidence with a ``show_if`` (an age group) is printed only
+when it is true for the patient.
+
 The handout never shows flag ids, risk labels, scores or statuses. A reopened screening's handout
 has :func:`handout_reopened_notice` at the top of every page (``documents.build_documents``).
 """
@@ -108,7 +112,7 @@ class _Handout:
     def fresh(self, lines: Iterable[str]) -> list[str]:
         """The lines not printed yet (and marks them printed)."""
         kept = []
-        for line in lines:
+        for line in map(self.settings.fill, lines):
             key = _key(line)
             if key and key not in self.printed:
                 self.printed.add(key)
@@ -121,7 +125,7 @@ class _Handout:
         paragraphs, bullets = self.fresh(paragraphs), self.fresh(bullets)
         if not paragraphs and not bullets:
             return []
-        story: list[Flowable] = [*self.w.heading(heading)]
+        story: list[Flowable] = [*self.w.heading(self.settings.fill(heading))]
         story += [self.w.text(paragraph) for paragraph in paragraphs]
         story += self.w.bullets(_t(bullet) for bullet in bullets)
         return story
@@ -185,7 +189,9 @@ class _Handout:
         return story
 
     def crisis_box(self, blocks: Sequence[HandoutBlock]) -> Flowable:
-        heading = blocks[0].heading if blocks else "If you have thoughts of hurting yourself"
+        heading = "If you have thoughts of hurting yourself"
+        if blocks:
+            heading = self.settings.fill(blocks[0].heading)
         lines: list[str | Flowable | list[Flowable]] = []
         for block in blocks:
             lines += [_t(p) for p in self.fresh(block.paragraphs)]
@@ -211,7 +217,7 @@ class _Handout:
                 )
             )
             return story
-        story.append(self.w.text(plan.patient_summary))
+        story.append(self.w.text(self.settings.fill(plan.patient_summary)))
         explained = any(
             "off-label" in " ".join([b.heading, *b.paragraphs, *b.bullets]).lower() for b in self.blocks
         )
@@ -256,13 +262,28 @@ class _Handout:
         if decision == "do_not_proceed":
             return story
         start = review.start_date if review else None
-        calendar = schedule(plan, start, self.settings.treatment_weekdays)
+        moved_session = review.moved_session if review else None
+        calendar = schedule(plan, start, self.settings.treatment_weekdays, moved_session)
         dated = [s for s in calendar.sessions if s.date is not None]
+        phases = [phase.patient_text for phase in plan.phases if phase.patient_text]
+        if phases:
+            story.append(self.w.text("How often you come:"))
+            story += self.w.bullets(_t(line) for line in phases)
+        for step in plan.before_first_session:
+            if step.patient_text:
+                story.append(self.w.text(step.patient_text))
         if dated:
-            planned = f"Your {len(dated)} sessions are planned for these days"
+            dated_phases = {session.phase for session in plan.sessions}
+            first = "first " if any(phase.id not in dated_phases for phase in plan.phases) else ""
+            planned = f"Your {first}{len(dated)} sessions are planned for these days"
             story.append(self.w.text(planned + (", if your psychiatrist signs again:" if reopened else ":")))
             rows = [
-                [self.w.cell(_t(f"Session {s.number}")), self.w.cell(_b(_t(long_date(s.date))))]
+                [
+                    self.w.cell(_t(f"Session {s.number}")),
+                    self.w.cell(
+                        _b(_t(long_date(s.date))) + (_t(" (new date)") if s.rescheduled_from else "")
+                    ),
+                ]
                 for s in dated
                 if s.date
             ]
@@ -289,14 +310,14 @@ class _Handout:
                 lines.append(self.w.bullets(_t(b) for b in bullets))
             return [
                 self.w.space(8),
-                self.w.markup_box(StatusKind.CAUTION, block.heading, lines),
+                self.w.markup_box(StatusKind.CAUTION, self.settings.fill(block.heading), lines),
                 self.w.space(4),
             ]
         return self.section(block.heading, block.paragraphs, [*extra, *block.bullets])
 
     def evidence(self) -> list[Flowable]:
         """Benefits, then risks; with no plan chosen, what applies to one plan is under its name."""
-        entries = [entry for entry in evidence_for(self.d, self.plan) if entry.patient_text]
+        entries = [entry for entry in evidence_for(self.d, self.plan, self.a) if entry.patient_text]
         story: list[Flowable] = []
         for kind, heading in (("benefit", "How it may help"), ("risk", "Possible side effects and risks")):
             chosen = [entry for entry in entries if entry.kind == kind]

@@ -145,12 +145,35 @@ def normalise_review(review: Mapping[str, JsonInput]) -> dict[str, JsonValue]:
             date.fromisoformat(start)
         except ValueError:
             raise InvalidRequest("Review field 'start_date' must be an ISO date (YYYY-MM-DD).") from None
+    _check_moved_session(result.get("moved_session"))
     acknowledged = result.get("acknowledged")
     if acknowledged is not None and not (
         isinstance(acknowledged, dict) and all(isinstance(note, str) for note in acknowledged.values())
     ):
         raise InvalidRequest("Review field 'acknowledged' must map flag ids to notes (text).")
     return result
+
+
+MOVED_SESSION_FORMAT = "{session: N, date: YYYY-MM-DD}, N a session number from 1"
+
+
+def _check_moved_session(moved: JsonValue) -> None:
+    """`moved_session` is {session: N, date: YYYY-MM-DD}: a session number from 1 and an ISO date.
+    Whether the session exists and the date suits the plan is the engine's and the plan's to say."""
+    if moved is None:
+        return
+    message = f"Review field 'moved_session' must be {MOVED_SESSION_FORMAT}"
+    if not isinstance(moved, dict) or set(moved) != {"session", "date"}:
+        raise InvalidRequest(f"{message}.")
+    session, day = moved["session"], moved["date"]
+    if isinstance(session, bool) or not isinstance(session, int) or session < 1:
+        raise InvalidRequest(f"{message}; the session is not a whole number from 1.")
+    if not isinstance(day, str):
+        raise InvalidRequest(f"{message}; the date is not an ISO date.")
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise InvalidRequest(f"{message}; the date is not an ISO date.") from None
 
 
 def _check_choice(review: dict[str, JsonValue], key: str, allowed: tuple[str, ...]) -> None:

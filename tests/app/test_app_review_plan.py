@@ -3,6 +3,7 @@ session dates on the clinic's treatment days with every move said in words."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from app_support import (
@@ -11,8 +12,12 @@ from app_support import (
     REVIEW_PAGE,
     AppEnv,
     all_text,
+    amendment_reason,
+    assert_ok,
+    choose_amendment,
     open_app,
     seed_screening,
+    widget_keyed,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -127,3 +132,71 @@ def test_a_bad_treatment_days_list_is_one_line_and_monday_to_friday_is_used(app_
     assert "treatment days (Monday to Friday)" in all_text(at)
     # the rest of the clinic file still applies
     assert services.settings().name == "Riverside Ketamine Clinic"
+
+
+def _session_line(at: AppTest) -> str:
+    return next(part for part in all_text(at).split("\n") if part.startswith("**Sessions:**"))
+
+
+def test_the_psychiatrist_moves_one_session_and_it_is_in_the_history(app_env: AppEnv) -> None:
+    at = _review(app_env, _answers(), protocol=ESKETAMINE, start_date="2026-11-30")  # a Monday
+    assert "12: 2027-01-18 (Mon)" in _session_line(at)
+    number_key = next(s.key for s in at.selectbox if s.key and s.key.endswith("moved_session:number"))
+    date_key = next(d.key for d in at.date_input if d.key and d.key.endswith("moved_session:date"))
+    at.selectbox(key=number_key).set_value(9)
+    at.date_input(key=date_key).set_value(dt.date(2026, 12, 29))
+    next(b for b in at.button if b.key and b.key.endswith("moved_session:save")).click()
+    at.run()
+    assert not at.exception
+    line = _session_line(at)
+    assert "9: 2026-12-29 (Tue) ‡ moved" in line and "2026-12-28" not in line
+    moved = "Moved by the psychiatrist: session 9 from Monday 2026-12-28 to Tuesday 2026-12-29."
+    assert any(moved in str(info.value) for info in at.info)
+    with app_env.workflow() as workflow:
+        (screening,) = workflow.screenings(limit=10)
+        entry = workflow.history(screening.id)[-1]
+    assert (entry.target, entry.new_words) == ("review.moved_session", "Session 9 on Tuesday 2026-12-29")
+
+
+def test_a_move_that_breaks_the_spacing_is_a_warning(app_env: AppEnv) -> None:
+    at = _review(
+        app_env,
+        _answers(),
+        protocol=ESKETAMINE,
+        start_date="2026-11-30",
+        moved_session={"session": 3, "date": "2026-12-08"},
+    )
+    warnings = [str(w.value) for w in at.warning]
+    assert any("less than the protocol's spacing of 3 days" in w for w in warnings)
+    assert "3: 2026-12-08 (Tue) ‡ moved" in _session_line(at)
+
+
+def test_a_move_is_amended_after_signing_and_the_screening_stays_signed(app_env: AppEnv) -> None:
+    review = {
+        "clinician": "R. Okafor, MD",
+        "protocol": ESKETAMINE,
+        "start_date": "2026-11-30",
+        "decision": "defer",
+    }
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, _answers(), review=review, signer=PSYCHIATRIST)
+    at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
+    target = "review:moved_session"
+    choose_amendment(at, identifier, target)
+    widget_keyed(at, f"amend-value:{identifier}:", f":{target}:session").set_value(9)
+    widget_keyed(at, f"amend-value:{identifier}:", f":{target}").set_value(dt.date(2026, 12, 29))
+    amendment_reason(at, identifier).set_value("Clinic closed on 28 December.")
+    at.button(key=f"amend:{identifier}").click().run()
+    assert_ok(at)
+    assert any("The signed decision still stands." in str(info.value) for info in at.info), all_text(at)
+    assert "9: 2026-12-29 (Tue) ‡ moved" in _session_line(at)
+    with app_env.workflow() as workflow:
+        screening = workflow.get(identifier)
+        entry = workflow.history(identifier)[-1]
+    assert screening.lifecycle == "signed"
+    assert (entry.kind, entry.target, entry.new_words, entry.reason) == (
+        "amended",
+        "review.moved_session",
+        "Session 9 on Tuesday 2026-12-29",
+        "Clinic closed on 28 December.",
+    )

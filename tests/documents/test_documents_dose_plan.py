@@ -168,3 +168,73 @@ def test_report_command_warns_about_unusable_treatment_days_and_still_writes(
         " used instead."
     ]
     assert (out / SUMMARY_FILE).exists() and (out / HANDOUT_FILE).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The esketamine plan through maintenance, and a session the psychiatrist moved (SPEC 5.1)
+
+ESKETAMINE_FROM_MONDAY = {
+    "protocol": "esketamine-induction",
+    "weight_basis": None,
+    "start_date": "2026-11-30",  # a Monday
+}
+PATIENTS["esketamine_monday"] = ({}, ESKETAMINE_FROM_MONDAY)
+PATIENTS["esketamine_moved"] = (
+    {},
+    {**ESKETAMINE_FROM_MONDAY, "moved_session": {"session": 3, "date": "2026-12-08"}},
+)
+PATIENTS["esketamine_out_of_order"] = (
+    {},
+    {**ESKETAMINE_FROM_MONDAY, "moved_session": {"session": 3, "date": "2026-12-03"}},
+)
+
+
+def test_esketamine_plan_prints_its_phases_rems_and_eight_dated_weeks(intake: Definition) -> None:
+    summary, handout = _pdfs(intake, "esketamine_monday")
+    summary.assert_contains(
+        "Phases Induction, weeks 1-4: twice weekly.",
+        "Maintenance, weeks 5-8: once weekly.",
+        "Maintenance, weeks 9 onward: every 2 weeks or weekly.",
+        "Before session 1 SPRAVATO REMS patient enrollment Outpatient settings enroll each patient in the"
+        " SPRAVATO REMS before the first session",
+        "day 50 (wk 8)",
+        "2027-01-18 (Mon)",
+        "* Session 12: Last dated session; from week 9, every 2 weeks or weekly.",
+    )
+    text = flat(summary.text)
+    # the REMS step comes before the sessions
+    assert text.index("SPRAVATO REMS patient enrollment") < text.index("Sessions Session Day Date")
+    handout.assert_contains(
+        "Weeks 1 to 4, two times a week.",
+        "Weeks 5 to 8, once a week.",
+        "From week 9, every 1 or 2 weeks",
+        "Before your first dose, the clinic must enroll you in the SPRAVATO safety program (called REMS).",
+        "Your first 12 sessions are planned for these days:",
+        "Session 12 Monday 18 January 2027",
+    )
+    handout_text = flat(handout.text)
+    assert handout_text.index("called REMS") < handout_text.index("Session 1 Monday 30 November 2026")
+
+
+def test_a_moved_session_is_marked_in_both_documents(intake: Definition) -> None:
+    summary, handout = _pdfs(intake, "esketamine_moved")
+    summary.assert_contains(
+        "2026-12-08 (Tue) ‡ moved",
+        "‡ Moved by the psychiatrist: session 3 from Monday 2026-12-07 to Tuesday 2026-12-08. Check: it is"
+        " 2 days from session 4 (Thursday 2026-12-10), less than the protocol's spacing of 3 days.",
+    )
+    assert "2026-12-07 (Mon)" not in summary.text.split("Sessions Session Day Date", 1)[1]
+    handout.assert_contains("Session 3 Tuesday 8 December 2026 (new date)")
+    assert "Monday 7 December 2026" not in handout.text
+
+
+def test_a_move_out_of_order_is_not_applied_and_says_why(intake: Definition) -> None:
+    summary, handout = _pdfs(intake, "esketamine_out_of_order")
+    summary.assert_contains(
+        "⚠ Session 3 on Thursday 2026-12-03 is not applied: it is not after session 2 (Thursday"
+        " 2026-12-03); a move keeps the order of the sessions.",
+        "2026-12-07 (Mon)",
+    )
+    assert "‡ moved" not in summary.text
+    handout.assert_contains("Session 3 Monday 7 December 2026")
+    assert "(new date)" not in handout.text

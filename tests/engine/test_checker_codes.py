@@ -380,6 +380,29 @@ CASES = [
             ),
         ],
     ),
+    Case(
+        "E010 and E011 plan phases: a duplicate phase, a session of an unknown phase, a step's source",
+        demo(
+            BASE
+            + "plans:\n  - id: spray\n    title: S\n    drug: D\n    route: R\n    regulatory: X\n"
+            + "    off_label: false\n    schedule: S\n    observation: O\n    patient_summary: P\n"
+            + "    dose: {kind: fixed, first_session_mg: 56, later_session_mg: [56], description: D}\n"
+            + "    phases:\n"
+            + "      - {id: induction, title: I, weeks: 1-4, frequency: Twice weekly}\n"
+            + "      - {id: induction, title: I2, weeks: 5-8, frequency: Weekly}\n"
+            + "    before_first_session:\n      - {title: Enroll, text: T, source: [rems]}\n"
+            + "    sessions: [{day: 1, phase: induction}, {day: 4, phase: inductoin}]\n"
+        ),
+        [
+            At("id: induction, title: I2", "E011 plan 'spray': duplicate phase id 'induction'"),
+            At("rems", "E010 unknown source 'rems'", "add it under 'sources'"),
+            At(
+                "phase: inductoin",
+                "E010 plan 'spray': unknown phase 'inductoin'",
+                "did you mean 'induction'?",
+            ),
+        ],
+    ),
     # ---------------------------------------------------------------- E011 duplicate id
     Case(
         "E011 duplicate item id in one file",

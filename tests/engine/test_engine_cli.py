@@ -252,15 +252,17 @@ BAD_INPUTS = [
     BadInput(
         "review with an unknown key and values that are not allowed",
         BASE_TEXT + "review:\n  clinican: Dr. Typo\n  decision: go ahead\n  protocol: ketamine-tablets\n"
-        "  weight_basis: lean\n  start_date: next week\n  acknowledged: {ci.rel.glaucoma: ''}\n",
+        "  weight_basis: lean\n  start_date: next week\n  acknowledged: {ci.rel.glaucoma: ''}\n"
+        "  moved_session: {session: 0, date: soon}\n",
         [
             "review.clinican: unknown key; the review has clinician, protocol, weight_basis, start_date,"
-            " decision, acknowledged, signed_at",
+            " moved_session, decision, acknowledged, signed_at",
             "review.decision: not one of proceed, do_not_proceed, defer",
             "review.protocol: not one of the plans (iv-ketamine-induction, esketamine-induction)",
             "review.weight_basis: not one of actual, ideal, adjusted",
             "review.start_date: expected a date (YYYY-MM-DD)",
             "review.acknowledged: the acknowledgement of 'ci.rel.glaucoma' needs a note",
+            "review.moved_session: expected {session: N, date: YYYY-MM-DD}, N a session number from 1",
         ],
         [PATIENT_NAME, "Dr. Typo", "go ahead", "ketamine-tablets", "lean", "next week"],
     ),

@@ -11,7 +11,7 @@ import streamlit as st
 
 from screening.assessment import FlagResult
 from screening.model import PerKgDose
-from screening.plans import day_words, schedule, treatment_days_words, weight_doses
+from screening.plans import Schedule, day_words, schedule, treatment_days_words, weight_doses
 from screening.storage import JsonValue, User
 from screening.vocabulary import DECISION_WORDS, WEIGHT_BASES, WEIGHT_BASIS_WORDS
 from ui import actions, amend, pages, services, state, widgets
@@ -193,14 +193,53 @@ def _save_start() -> None:
     _save({"start_date": chosen.isoformat() if isinstance(chosen, dt.date) else None})
 
 
+def _move_session_control(planned: Schedule) -> None:
+    """Move one session to another date: recorded as the review's `moved_session` (and so in the
+    history), applied to the dated sessions with what it breaks said in words."""
+    numbers = [s.number for s in planned.sessions if s.date is not None]
+    dates = {s.number: s.rescheduled_from or s.date for s in planned.sessions}
+    moved = recorded.get("moved_session")
+    number_key, date_key = _key("moved_session:number"), _key("moved_session:date")
+    recorded_number = moved.get("session") if isinstance(moved, dict) else None
+    recorded_date = moved.get("date") if isinstance(moved, dict) else None
+    state.sync_widget(number_key, recorded_number if recorded_number in numbers else None)
+    state.sync_widget(
+        date_key, dt.date.fromisoformat(recorded_date) if isinstance(recorded_date, str) else None
+    )
+
+    def _label(number: int) -> str:
+        day = dates.get(number)
+        return f"Session {number}" + (f" ({day_words(day)})" if day else "")
+
+    def _move() -> None:
+        number, day = state.widget_value(number_key), state.widget_value(date_key)
+        if isinstance(number, int) and isinstance(day, dt.date):
+            _save({"moved_session": {"session": number, "date": day.isoformat()}})
+
+    with st.expander("Move one session", expanded=moved is not None):
+        left, right = st.columns(2)
+        left.selectbox("Session", numbers, format_func=_label, key=number_key)
+        right.date_input("New date", key=date_key, format="YYYY-MM-DD")
+        buttons = st.columns(2)
+        buttons[0].button("Move the session", key=_key("moved_session:save"), on_click=_move)
+        if moved is not None:
+            buttons[1].button(
+                "Undo the move",
+                key=_key("moved_session:clear"),
+                on_click=lambda: _save({"moved_session": None}),
+            )
+
+
 st.date_input("Start date", key=start_key, format="YYYY-MM-DD", on_change=_save_start, disabled=not can_edit)
 if plan is not None:
     start = review_result.start_date if review_result else None
-    planned = schedule(plan, start, services.settings().treatment_weekdays)
+    moved_session = review_result.moved_session if review_result else None
+    planned = schedule(plan, start, services.settings().treatment_weekdays, moved_session)
     st.markdown(
         "**Sessions:** "
         + ", ".join(
             f"{s.number}: {f'{s.date.isoformat()} ({day_words(s.date)[:3]})' if s.date else f'day {s.day}'}"
+            + (" ‡ moved" if s.rescheduled_from else "")
             for s in planned.sessions
         )
     )
@@ -212,10 +251,13 @@ if plan is not None:
     changes = [*planned.notices, *(f"Session {s.number}: {s.moved}" for s in planned.moved)]
     if changes:
         lines = "\n".join(f"- {line}" for line in changes)
-        if planned.longer_days:
+        if planned.longer_days or planned.move_warnings:
             st.warning(lines, icon=":material/event_busy:")
         else:
             st.info(lines, icon=":material/event:")
+
+    if can_edit and start is not None:
+        _move_session_control(planned)
 
 # ------------------------------------------------------------------ decision and signature
 st.header("Decision")
