@@ -217,6 +217,15 @@ class _Handout:
                 )
             )
             return story
+        if decision == "do_not_proceed" and not reopened:
+            # never "you will get ketamine…" above a decision not to start it
+            story.append(
+                self.w.text(
+                    "Your psychiatrist has decided not to start this treatment now. Please talk with them"
+                    " about other choices."
+                )
+            )
+            return story
         story.append(self.w.text(self.settings.fill(plan.patient_summary)))
         explained = any(
             "off-label" in " ".join([b.heading, *b.paragraphs, *b.bullets]).lower() for b in self.blocks

@@ -247,6 +247,7 @@ def test_contraindicated(build: Build) -> None:
     built.summary.assert_ids("ci.abs.aneurysmal_vascular_disease")
     built.handout.assert_contains("Your psychiatrist has decided not to start this treatment now.")
     assert "Your 6 sessions are planned" not in built.handout.text
+    assert "You will get ketamine" not in built.handout.text  # no plan described as if it will happen
 
 
 def test_needs_review_with_acknowledgements(build: Build) -> None:
