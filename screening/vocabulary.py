@@ -124,6 +124,15 @@ def decision_words(decision: str | None) -> str:
     return DECISION_WORDS.get(decision, decision)
 
 
+def signed_sentence(decision: str | None, acknowledged: int | None = None) -> str:
+    """A signed screening in words: "Signed: proceed, 5 flags acknowledged" (the count left out
+    when not known, as in the list)."""
+    words = f"{LIFECYCLE_WORDS['signed']}: {decision_words(decision).lower() if decision else 'no decision'}"
+    if acknowledged is None:
+        return words
+    return f"{words}, {acknowledged} {'flag' if acknowledged == 1 else 'flags'} acknowledged"
+
+
 def lifecycle_words(lifecycle: str) -> str:
     return LIFECYCLE_WORDS.get(lifecycle, lifecycle)
 

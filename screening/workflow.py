@@ -55,6 +55,7 @@ from screening.storage import (
     Signature,
     Store,
     User,
+    WriteResult,
     utc_now,
 )
 from screening.storage.errors import Conflict, ConflictError, InvalidRequest, Refused
@@ -71,6 +72,7 @@ from screening.vocabulary import (
     Status,
     decision_words,
     moved_session_words,
+    signed_sentence,
     status_words,
 )
 
@@ -137,11 +139,16 @@ class Screening:
     `answers` maps item id to the stored (JSON) value; `lifecycle` is draft, signed or reopened;
     `status` is the status the workflow computed at this revision; `decision` the review's
     decision, or None. `reopened` says why and when a signed screening was reopened.
+
+    On the screening a write returns, `others_changed` says that somebody else changed it after
+    the writer's `base_revision`: the writer has not seen those changes yet (storage's
+    `WriteResult.others_changed`). It is False on a screening that was only read.
     """
 
     detail: ScreeningDetail = field(repr=False)
     definition: Definition = field(repr=False)
     _assessment: Assessment = field(repr=False)
+    others_changed: bool = False
 
     @property
     def id(self) -> str:
@@ -294,6 +301,11 @@ class Workflow:
             )
         return definition
 
+    def _written(self, result: WriteResult) -> Screening:
+        """The screening as a write left it, saying whether others changed it meanwhile."""
+        screening = self.get(result.screening_id)
+        return replace(screening, others_changed=result.others_changed)
+
     def _screening(self, detail: ScreeningDetail) -> Screening:
         definition = self.definition_of(detail)
         assessment = self._rules.assessment_of(definition, detail.answers, detail.assessed_on, detail.review)
@@ -336,8 +348,8 @@ class Workflow:
         plain = _plain_json(answers)
         detail = self.store.get_screening(screening_id, events=False, files=False)
         self._check_answers(self.definition_of(detail), plain, assessed_on=detail.assessed_on)
-        self.store.set_answers(screening_id, plain, user=user, base_revision=base_revision)
-        return self.get(screening_id)
+        result = self.store.set_answers(screening_id, plain, user=user, base_revision=base_revision)
+        return self._written(result)
 
     def set_assessed_on(
         self, screening_id: str, assessed_on: dt.date, *, user: User, base_revision: int
@@ -346,8 +358,8 @@ class Workflow:
         a stored date that may not come after the screening (a date of birth) is refused."""
         detail = self.store.get_screening(screening_id, events=False, files=False)
         self._check_answers(self.definition_of(detail), detail.answers, assessed_on=assessed_on)
-        self.store.set_assessed_on(screening_id, assessed_on, user=user, base_revision=base_revision)
-        return self.get(screening_id)
+        result = self.store.set_assessed_on(screening_id, assessed_on, user=user, base_revision=base_revision)
+        return self._written(result)
 
     def review(
         self, screening_id: str, fields: Mapping[str, AnswerInput], *, user: User, base_revision: int
@@ -359,13 +371,13 @@ class Workflow:
         if isinstance(plain.get("moved_session"), dict):
             current = self.store.get_screening(screening_id, events=False, files=False).review
         self._check_review(self._definition_by_id(screening_id), plain, current)
-        self.store.update_review(screening_id, plain, user=user, base_revision=base_revision)
-        return self.get(screening_id)
+        result = self.store.update_review(screening_id, plain, user=user, base_revision=base_revision)
+        return self._written(result)
 
     def sign(self, screening_id: str, *, user: User, base_revision: int) -> Screening:
         """Sign the review (psychiatrists only) and lock the screening."""
-        self.store.sign(screening_id, user=user, base_revision=base_revision)
-        return self.get(screening_id)
+        result = self.store.sign(screening_id, user=user, base_revision=base_revision)
+        return self._written(result)
 
     def amend(
         self,
@@ -387,7 +399,7 @@ class Workflow:
         plain_review = None if review is None else _plain_json(review)
         if plain_review is not None:
             self._check_review(definition, plain_review, detail.review)
-        self.store.amend(
+        result = self.store.amend(
             screening_id,
             user=user,
             base_revision=base_revision,
@@ -396,12 +408,12 @@ class Workflow:
             review=plain_review,
             assessed_on=assessed_on,
         )
-        return self.get(screening_id)
+        return self._written(result)
 
     def discard(self, screening_id: str, *, user: User, base_revision: int, reason: str) -> Screening:
         """Discard a draft created by mistake (kept in the audit trail, out of the list)."""
-        self.store.discard(screening_id, user=user, base_revision=base_revision, reason=reason)
-        return self.get(screening_id)
+        result = self.store.discard(screening_id, user=user, base_revision=base_revision, reason=reason)
+        return self._written(result)
 
     def record_document(
         self, screening_id: str, *, user: User, document: str, details: Mapping[str, JsonInput] | None = None
@@ -963,13 +975,10 @@ def lifecycle_sentence(screening: Screening | ScreeningSummary) -> str:
     disease now Yes. Needs re-signing"; "Draft"."""
     lifecycle = screening.lifecycle
     if lifecycle == "signed":
-        decision = decision_words(screening.decision).lower() if screening.decision else "no decision"
         if isinstance(screening, Screening):
             review = screening.assessment.review
-            count = len(review.acknowledged) if review else 0
-            noun = "flag" if count == 1 else "flags"
-            return f"Signed: {decision}, {count} {noun} acknowledged"
-        return f"Signed: {decision}"
+            return signed_sentence(screening.decision, len(review.acknowledged) if review else 0)
+        return signed_sentence(screening.decision)
     if lifecycle == "reopened":
         reopened = screening.reopened
         if reopened is None:

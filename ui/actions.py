@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -50,39 +50,11 @@ def _base(identifier: str) -> int | None:
     return None if screening is None else screening.revision
 
 
-def others_changed(
-    screening: Screening,
-    base: int,
-    *,
-    answers: Iterable[str] = (),
-    review: bool = False,
-    assessed_on: bool = False,
-) -> bool:
-    """Whether anybody changed a target of `screening` after `base` other than the targets just
-    written (`answers`, the review, the date), so that the user has not seen it yet."""
-    detail = screening.detail
-    mine = set(answers)
-    if any(revision > base for item, revision in detail.answer_revisions.items() if item not in mine):
-        return True
-    if not review and (detail.review_revision or 0) > base:
-        return True
-    return not assessed_on and detail.assessed_on_revision > base
-
-
-def _after_write(
-    identifier: str,
-    base: int,
-    screening: Screening,
-    *,
-    answers: Iterable[str] = (),
-    review: bool = False,
-    assessed_on: bool = False,
-) -> bool:
+def _after_write(identifier: str, base: int, screening: Screening) -> bool:
     """Keep the revision for the user's next write: it only moves past the writes of others once
     the page has shown them. Returns whether others changed the screening meanwhile."""
-    unseen = others_changed(screening, base, answers=answers, review=review, assessed_on=assessed_on)
-    state.set_revision(identifier, base if unseen else screening.revision)
-    return unseen
+    state.set_revision(identifier, base if screening.others_changed else screening.revision)
+    return screening.others_changed
 
 
 def _keep_conflict(target: str, mine: JsonValue, conflict: ConflictError) -> None:
@@ -135,7 +107,7 @@ def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str 
     state.accept_answer(identifier, item_id)
     if widget is not None:
         state.mark_synced(widget, state.widget_value(widget))
-    if _after_write(identifier, base, screening, answers=[item_id]):
+    if _after_write(identifier, base, screening):
         state.notify("Someone else also changed this screening; their answers are shown now.")
     return True
 
@@ -174,7 +146,7 @@ def set_assessed_on(identifier: str, day: dt.date) -> None:
     except Refused as refused:
         state.notify(refusal_words(refused))
         return
-    _after_write(identifier, base, screening, assessed_on=True)
+    _after_write(identifier, base, screening)
 
 
 def save_review(identifier: str, fields: Mapping[str, JsonValue]) -> bool:
@@ -193,7 +165,7 @@ def save_review(identifier: str, fields: Mapping[str, JsonValue]) -> bool:
         state.notify(refusal_words(refused))
         return False
     state.resolve_conflict("review")
-    _after_write(identifier, base, screening, review=True)
+    _after_write(identifier, base, screening)
     return True
 
 
@@ -244,7 +216,7 @@ def sign(identifier: str, signer: User, *, clinician: str, recorded_clinician: s
     try:
         if clinician != recorded_clinician:
             named = workflow.review(identifier, {"clinician": clinician}, user=signer, base_revision=base)
-            if others_changed(named, base, review=True):
+            if named.others_changed:
                 return _unseen_message(identifier, base, signer)
             base = named.revision
         signed = workflow.sign(identifier, user=signer, base_revision=base)
@@ -286,14 +258,7 @@ def amend(
         return None, f"{conflict.changed_by} changed the screening meanwhile; look again and amend again."
     except Refused as refused:
         return None, refusal_words(refused)
-    _after_write(
-        identifier,
-        base,
-        screening,
-        answers=answers or {},
-        review=True,  # an amendment that reopens the screening also takes the signature off the review
-        assessed_on=assessed_on is not None,
-    )
+    _after_write(identifier, base, screening)
     return screening, None
 
 

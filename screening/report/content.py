@@ -40,7 +40,7 @@ from screening.model import (
     Plan,
     TextItem,
 )
-from screening.vocabulary import DECISION_WORDS, LIFECYCLE_WORDS, decision_words
+from screening.vocabulary import DECISION_WORDS, LIFECYCLE_WORDS, signed_sentence
 
 __all__ = [
     "DECISION_WORDS",
@@ -148,12 +148,9 @@ def lifecycle_of(assessment: Assessment) -> LifecycleNote:
     review = assessment.review
     if review is None or review.signed_at is None:
         return LifecycleNote(state="draft", sentence=f"{LIFECYCLE_WORDS['draft']}: not signed")
-    decision = decision_words(review.decision).lower() if review.decision else "no decision"
-    count = len(review.acknowledged)
-    noun = "flag" if count == 1 else "flags"
     return LifecycleNote(
         state="signed",
-        sentence=f"{LIFECYCLE_WORDS['signed']}: {decision}, {count} {noun} acknowledged",
+        sentence=signed_sentence(review.decision, len(review.acknowledged)),
         signed_by=review.clinician,
         signed_at=review.signed_at,
     )
