@@ -99,7 +99,6 @@ AnswerInput: TypeAlias = (
 which are stored as ISO text."""
 
 _ASSESSMENT_CACHE = 256
-_DEFINITION_CACHE = 32
 
 
 # ---------------------------------------------------------------------------------------------
@@ -584,9 +583,10 @@ class _Rules:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._pinned = functools.lru_cache(maxsize=_DEFINITION_CACHE)(self._load_pinned)
         self._assess = functools.lru_cache(maxsize=_ASSESSMENT_CACHE)(self._assess_uncached)
-        self._definitions: dict[str, Definition] = {}
+        # by questionnaire hash: one entry per questionnaire version ever used (None: its pinned
+        # files do not load), so a pinned version's files are read and parsed once
+        self._definitions: dict[str, Definition | None] = {}
 
     # definitions and assessments
 
@@ -594,18 +594,9 @@ class _Rules:
         loaded = self.catalog.get(pin.id)
         if loaded is not None and loaded.sha256 == pin.sha256:
             return loaded
-        known = self._definitions.get(pin.sha256)
-        if known is not None:
-            return known
-        definition = self._pinned(pin.sha256, json.dumps(files()))
-        if definition is not None:
-            self._definitions[pin.sha256] = definition
-        return definition
-
-    @staticmethod
-    def _load_pinned(_sha256: str, files_json: str) -> Definition | None:
-        definition, _issues = load_pinned(json.loads(files_json))
-        return definition
+        if pin.sha256 not in self._definitions:
+            self._definitions[pin.sha256], _issues = load_pinned(files())
+        return self._definitions[pin.sha256]
 
     def assessment_of(
         self,
@@ -625,6 +616,7 @@ class _Rules:
         self, sha256: str, answers_json: str, assessed_on: str | None, review_json: str | None
     ) -> Assessment:
         definition = self._definitions[sha256]
+        assert definition is not None  # assessment_of put it there
         return assess(
             definition,
             json.loads(answers_json),
