@@ -4,7 +4,7 @@
 
 Measures, with ``time.perf_counter`` and the median of several runs, side by side in one process:
 
-1. ``build_documents`` for the SPEC's example answers (clinician summary and patient handout,
+1. ``build_documents`` for the example answers (clinician summary and patient handout,
    story construction included);
 2. a plain ReportLab build of the same content: the paragraphs and tables of both stories are
    extracted once (markup, styles, column widths, table styles), then each run makes plain
@@ -51,14 +51,14 @@ from screening.answers_file import read_answers_file  # noqa: E402
 from screening.assessment import Assessment  # noqa: E402
 from screening.config import ClinicSettings  # noqa: E402
 from screening.definition import Definition  # noqa: E402
+from screening.documents.build import build_documents  # noqa: E402
+from screening.documents.clinician import clinician_footer, clinician_story  # noqa: E402
+from screening.documents.content import Citations, lifecycle_of  # noqa: E402
+from screening.documents.handout import handout_story  # noqa: E402
+from screening.documents.writer import Warnings, Writer  # noqa: E402
 from screening.engine import assess  # noqa: E402
 from screening.loading import BUNDLED_DIRECTORY, load_catalog  # noqa: E402
-from screening.report.clinician import clinician_footer, clinician_story  # noqa: E402
-from screening.report.common import Warnings, Writer  # noqa: E402
-from screening.report.content import Citations, lifecycle_of  # noqa: E402
-from screening.report.documents import build_documents  # noqa: E402
-from screening.report.handout import handout_story  # noqa: E402
-from screening.report.pdfkit import (  # noqa: E402
+from screening.typeset import (  # noqa: E402
     BODY_FONT,
     CLINICIAN_STYLES,
     HANDOUT_STYLES,
@@ -68,8 +68,7 @@ from screening.report.pdfkit import (  # noqa: E402
     register_fonts,
 )
 
-SPEC_ANSWERS = ROOT.parent / "shared" / "examples" / "answers-example.yaml"
-FALLBACK_ANSWERS = ROOT / "tests" / "documents" / "golden" / "answers-example.yaml"
+EXAMPLE_ANSWERS = ROOT / "tests" / "documents" / "golden" / "answers-example.yaml"
 GENERATED_AT = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.UTC)
 SETTINGS = ClinicSettings(name="Riverside Interventional Psychiatry", phone="+1 555 0100")
 GOAL = 1.5
@@ -195,7 +194,7 @@ def plain_pdf(specs: Sequence[Spec], footer: str, footer_style: Any) -> bytes:
 
 
 def load_example() -> tuple[Definition, Assessment]:
-    path = SPEC_ANSWERS if SPEC_ANSWERS.exists() else FALLBACK_ANSWERS
+    path = EXAMPLE_ANSWERS
     answers, problems = read_answers_file(path)
     assert answers is not None and not problems, problems
     definition = load_catalog([BUNDLED_DIRECTORY], run_examples=False).get(answers.questionnaire)

@@ -1,4 +1,4 @@
-"""Patients for the document tests: the SPEC's example answers and variations of it.
+"""Patients for the document tests: the example answers file and variations of it.
 
 Each case is an answers file's content (``answers``, ``review``, ``assessed_on``), assessed by the
 engine exactly as the command line and the app do. The names are fictional.
@@ -16,8 +16,8 @@ from typing import Any
 from screening.answers_file import read_answers_file
 from screening.assessment import Assessment
 from screening.definition import Definition
+from screening.documents.build import AmendmentNote, ChangeNote, LifecycleNote
 from screening.engine import assess
-from screening.report.documents import AmendmentNote, ChangeNote, LifecycleNote
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE_FILE = HERE / "golden" / "answers-example.yaml"

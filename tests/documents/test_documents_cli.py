@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import NO_PHONE, Build
-from documents_cases import EXAMPLE_FILE
 
 from screening.cli import main
-from screening.config import CLINIC_FILE_ENV
-from screening.report.documents import HANDOUT_FILE, SUMMARY_FILE
+from screening.documents.build import HANDOUT_FILE, SUMMARY_FILE
+from screening.settings import CLINIC_FILE_ENV
+from tests.documents.documents_cases import EXAMPLE_FILE
+from tests.documents.documents_support import NO_PHONE, Build
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ["--generated-at", "2026-11-20T15:30:00"]
@@ -27,7 +27,7 @@ GENERATED = ["--generated-at", "2026-11-20T15:30:00"]
 
 @pytest.fixture
 def clinic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The settings of ``conftest.NO_PHONE`` as the clinic file: no phone number configured."""
+    """The settings of ``documents_support.NO_PHONE`` as the clinic file: no phone number configured."""
     path = tmp_path / "clinic.yaml"
     path.write_text(
         yaml.safe_dump(NO_PHONE.model_dump(exclude_none=True), allow_unicode=True), encoding="utf-8"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import cast
 
 import pytest
-from conftest import CLINIC, NO_PHONE, ODD_CLINIC, Build, flat
 
 from screening.definition import Definition
+from screening.documents.build import AmendmentNote
+from screening.documents.content import row_counts
+from screening.model import WeightBasis
 from screening.plans import BASIS_WORDS, weight_doses
-from screening.report.content import row_counts
-from screening.report.documents import AmendmentNote
+from tests.documents.documents_support import CLINIC, NO_PHONE, ODD_CLINIC, Build, flat
 
 SUMMARY_SECTIONS = [
     "Ketamine screening: clinician summary",
@@ -101,7 +103,7 @@ def test_trial_rows_are_counted_as_the_engine_counts_them(build: Build, intake: 
 def test_trial_counts_follow_the_definition_parameters(intake: Definition) -> None:
     # A clinic that counts 4-week trials: the report asks the engine, so the vortioxetine row
     # (3 weeks) still fails and a 4-week row now counts.
-    from documents_cases import example  # noqa: PLC0415
+    from tests.documents.documents_cases import example  # noqa: PLC0415
 
     case = example()
     case.answers["antidepressant_trials"][2] = {
@@ -148,7 +150,7 @@ def test_example_vitals_bmi_and_dose_for_each_weight_basis(build: Build, intake:
 
 
 @pytest.mark.parametrize("basis", ["actual", "ideal", "adjusted"])
-def test_iv_plan_with_each_weight_basis(build: Build, intake: Definition, basis: str) -> None:
+def test_iv_plan_with_each_weight_basis(build: Build, intake: Definition, basis: WeightBasis) -> None:
     built = build("example" if basis == "adjusted" else f"iv_{basis}")  # the example uses adjusted
     plan = intake.plans["iv-ketamine-induction"]
     dose = next(d for d in weight_doses(intake, built.assessment, plan) if d.basis == basis)
@@ -213,7 +215,7 @@ def test_metadata_and_page_size(build: Build) -> None:
     assert summary.metadata is not None
     assert summary.metadata.title == "Ketamine screening: clinician summary"
     assert summary.metadata.author == CLINIC.name
-    assert summary.metadata["/CreationDate"] == "D:20261120153000+00'00'"
+    assert cast(str, summary.metadata["/CreationDate"]) == "D:20261120153000+00'00'"
     handout = built.handout.reader
     assert handout.metadata is not None
     assert handout.metadata.title == "Your ketamine treatment: what to know"

@@ -1,4 +1,4 @@
-"""The dose guards and the clinic's treatment days in both documents (SPEC 5.1): a tall, very thin
+"""The dose guards and the clinic's treatment days in both documents: a tall, very thin
 man whose ideal-weight dose is above his actual-weight dose, a 140 cm patient for whom Devine is
 not computed, a clinic that treats on Tuesday and Thursday only, and a clinic file whose
 treatment days cannot be used."""
@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLINIC, Pdf, flat
-from documents_cases import EXAMPLE_FILE, GENERATED_AT, _changed
 
 from screening.cli import main
-from screening.config import CLINIC_FILE_ENV, ClinicSettings, load_clinic_settings
+from screening.config import ClinicSettings, load_clinic_settings
 from screening.definition import Definition
-from screening.report.documents import HANDOUT_FILE, SUMMARY_FILE, Documents, build_documents
+from screening.documents.build import HANDOUT_FILE, SUMMARY_FILE, Documents, build_documents
+from screening.settings import CLINIC_FILE_ENV
+from tests.documents.documents_cases import EXAMPLE_FILE, GENERATED_AT, _changed
+from tests.documents.documents_support import CLINIC, Pdf, flat
 
 TUESDAY_THURSDAY = CLINIC.model_copy(update={"treatment_days": ("tuesday", "thursday")})
 
@@ -171,7 +172,7 @@ def test_report_command_warns_about_unusable_treatment_days_and_still_writes(
 
 
 # ---------------------------------------------------------------------------------------------
-# The esketamine plan through maintenance, and a session the psychiatrist moved (SPEC 5.1)
+# The esketamine plan through maintenance, and a session the psychiatrist moved
 
 ESKETAMINE_FROM_MONDAY = {
     "protocol": "esketamine-induction",

@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from documents_cases import CASES, DOCUMENT_NOTES, GENERATED_AT, HERE
 
 from screening.config import ClinicSettings
 from screening.definition import Definition
+from screening.documents.build import Documents, build_documents
 from screening.loading import load_catalog
-from screening.report.documents import Documents, build_documents
+from tests.documents.documents_cases import CASES, DOCUMENT_NOTES, GENERATED_AT, HERE
 
 GOLDEN = HERE / "golden"
 PINNED = GOLDEN / "questionnaires"
@@ -35,7 +35,7 @@ GOLDEN_CLINIC = ClinicSettings(
     phone="+1 555 0100",
     address="12 River Road, Springfield",
 )
-# The SPEC's example answers (IV ketamine, signed), an unsigned esketamine screening with a
+# The example answers (IV ketamine, signed), an unsigned esketamine screening with a
 # positive suicide-risk screen and a right-to-left name, and the example reopened by an amendment.
 GOLDEN_CASES = {"example": "example", "crisis-esketamine": "crisis", "reopened": "reopened"}
 

@@ -8,8 +8,11 @@ import datetime as dt
 import subprocess
 
 import pytest
-from conftest import CLINIC, PDFTOTEXT, Build, Pdf, flat
-from documents_cases import (
+
+from screening.definition import Definition
+from screening.documents.build import AmendmentNote, ChangeNote, LifecycleNote, build_documents
+from screening.documents.content import lifecycle_of, lifecycle_status_words
+from tests.documents.documents_cases import (
     AMENDMENTS,
     CASES,
     GENERATED_AT,
@@ -17,10 +20,7 @@ from documents_cases import (
     REOPENED,
     REOPENED_AT,
 )
-
-from screening.definition import Definition
-from screening.report.content import lifecycle_of, lifecycle_status_words
-from screening.report.documents import AmendmentNote, ChangeNote, LifecycleNote, build_documents
+from tests.documents.documents_support import CLINIC, PDFTOTEXT, Build, Pdf, flat
 
 SUMMARY_NOTICE = (
     "Reopened after an amendment on 2026-12-02: needs re-signing. The signed decision no longer stands."

@@ -1,4 +1,4 @@
-"""The documents fit the clinic and the patient (SPEC 5.1, issue 8 item 5): the clinic's emergency
+"""The documents fit the clinic and the patient: the clinic's emergency
 number and crisis lines and no other; no pregnancy text when those questions were not asked; benefit
 and risk figures for the patient's age group; the fasting rule of each protocol.
 """
@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CLINIC, Pdf
-from documents_cases import EXAMPLE_FILE, GENERATED_AT, _changed
 
 from screening.cli import main
-from screening.config import CLINIC_FILE_ENV, IV_FASTING_DEFAULT, ClinicSettings, CrisisLine
+from screening.config import IV_FASTING_DEFAULT, ClinicSettings, CrisisLine
 from screening.definition import Definition
+from screening.documents.build import build_documents
 from screening.loading import BUNDLED_DIRECTORY, load_catalog
-from screening.report.documents import build_documents
+from screening.settings import CLINIC_FILE_ENV
+from tests.documents.documents_cases import EXAMPLE_FILE, GENERATED_AT, _changed
+from tests.documents.documents_support import CLINIC, Pdf
 
 FIXTURES_1_0 = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires-1.0.0"
 

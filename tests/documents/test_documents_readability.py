@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 import textstat
 import textstat.backend.counts._count_syllables as syllable_counter
-from conftest import CLINIC, Build, Pdf
 from pypdf.generic import ContentStream
 
-from screening.report.pdfkit import HANDOUT_STYLES
+from screening.typeset import HANDOUT_STYLES
+from tests.documents.documents_support import CLINIC, Build, Pdf
 
 MAX_GRADE = 8.0
 FOOTER_TOP = 80.0  # the handout footer sits in the bottom margin, below this height in points

@@ -6,10 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Any, cast
 
 import pytest
-from conftest import CLINIC, ODD_CLINIC, Build, Pdf, flat
-from documents_cases import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from screening.definition import Definition
+from screening.documents.build import build_documents
+from screening.documents.content import format_moment
+from screening.engine import assess
+from screening.examples import resolve_example
+from tests.documents.documents_cases import (
     ARABIC_NAME,
     CJK_NAME,
     GENERATED_AT,
@@ -18,14 +26,7 @@ from documents_cases import (
     LONG_NOTE,
     VIETNAMESE_NAME,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from screening.definition import Definition
-from screening.engine import assess
-from screening.examples import resolve_example
-from screening.report.content import format_moment
-from screening.report.documents import build_documents
+from tests.documents.documents_support import CLINIC, ODD_CLINIC, Build, Pdf, flat
 
 PRINTED_HOSTILE_NAME = HOSTILE_NAME.replace("\U0001f600", "[U+1F600]")
 
@@ -105,7 +106,7 @@ def test_latin_diacritics_vietnamese_and_cjk_names(build: Build, case: str) -> N
 def _fonts(pdf: Pdf) -> set[str]:
     seen = set()
     for page in pdf.reader.pages:
-        for ref in page["/Resources"]["/Font"].values():
+        for ref in cast(Any, page["/Resources"])["/Font"].values():
             font = ref.get_object()
             if font["/Subtype"] == "/Type0":
                 font = font["/DescendantFonts"][0].get_object()
@@ -135,7 +136,7 @@ def test_odd_clinic_settings(build: Build) -> None:
 
 
 def test_naive_generation_time_is_utc(intake: Definition, build: Build) -> None:
-    from documents_cases import example  # noqa: PLC0415
+    from tests.documents.documents_cases import example  # noqa: PLC0415
 
     naive = build_documents(
         intake, example().assess(intake), settings=CLINIC, generated_at=GENERATED_AT.replace(tzinfo=None)

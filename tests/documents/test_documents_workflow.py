@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CLINIC, Pdf
-from documents_cases import GENERATED_AT, example
 
+from screening.documents.build import build_documents
 from screening.loading import BUNDLED_DIRECTORY, load_catalog
-from screening.report.documents import build_documents
 from screening.storage import User
 from screening.workflow import Screening, Workflow
+from tests.documents.documents_cases import GENERATED_AT, example
+from tests.documents.documents_support import CLINIC, Pdf
 
 COORDINATOR = User("u-mai", "Mai Tran", "coordinator", authenticated=True)
 PSYCHIATRIST = User("u-okafor", "R. Okafor", "psychiatrist", authenticated=True, credentials="MD")

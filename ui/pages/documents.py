@@ -9,7 +9,7 @@ import json
 
 import streamlit as st
 
-from screening.report.documents import Documents, build_documents
+from screening.documents.build import Documents, build_documents
 from ui import actions, services, state
 from ui.frame import screening_page
 from ui.summary import screening_state

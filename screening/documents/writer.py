@@ -1,10 +1,10 @@
 """Building blocks shared by the clinician summary and the patient handout.
 
 :class:`Writer` is the only way document code turns text into flowables. It keeps the rules of
-``pdfkit``: user text enters markup only through :meth:`Writer.user` (which also reports characters
-that cannot be printed, naming the field and code points, never the text); the document's own words
-are written as markup by the document code; every paragraph is a ``TextParagraph`` in one of the
-document's named styles.
+``screening.typeset``: user text enters markup only through :meth:`Writer.user` (which also
+reports characters that cannot be printed, naming the field and code points, never the text); the
+document's own words are written as markup by the document code; every paragraph is a
+``TextParagraph`` in one of the document's named styles.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
-from screening.report.content import EMPTY
-from screening.report.pdfkit import (
+from screening.documents.content import EMPTY
+from screening.typeset import (
     BODY_FONT,
     Cell,
     DocumentStyles,

@@ -42,7 +42,7 @@ from typing import Any
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from screening.report.bidi import DIRECTIONAL_CONTROLS
+from screening.typeset.bidi import DIRECTIONAL_CONTROLS
 
 __all__ = [
     "ARABIC",

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.report.arabic import shape_arabic
-from screening.report.bidi import (
+from screening.typeset.arabic import shape_arabic
+from screening.typeset.bidi import (
     DIRECTIONAL_CONTROLS,
     bidi_class,
     display_text,

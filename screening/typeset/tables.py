@@ -38,10 +38,10 @@ from typing import Any, TypeAlias
 from reportlab.lib import colors
 from reportlab.platypus import Flowable, Table, TableStyle
 
-from screening.report.fonts import BODY_FONT
-from screening.report.paragraph import TextParagraph, user_paragraph
-from screening.report.styles import CLINICIAN_STYLES, DocumentStyles, StatusKind
-from screening.report.text import text_markup
+from screening.typeset.fonts import BODY_FONT
+from screening.typeset.paragraph import TextParagraph, user_paragraph
+from screening.typeset.styles import CLINICIAN_STYLES, DocumentStyles, StatusKind
+from screening.typeset.text import text_markup
 
 __all__ = ["FRAME_HEIGHT", "Cell", "SplittingTable", "data_table", "status_box"]
 

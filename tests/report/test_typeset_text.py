@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening.report.bidi import display_text
-from screening.report.fonts import ARABIC, CJK, CJK_EXT_A, HEBREW, SANS, family_for
-from screening.report.paragraph import TextParagraph, user_paragraph
-from screening.report.styles import CLINICIAN_STYLES, HANDOUT_STYLES, StatusKind
-from screening.report.text import (
+from screening.typeset.bidi import display_text
+from screening.typeset.fonts import ARABIC, CJK, CJK_EXT_A, HEBREW, SANS, family_for
+from screening.typeset.paragraph import TextParagraph, user_paragraph
+from screening.typeset.styles import CLINICIAN_STYLES, HANDOUT_STYLES, StatusKind
+from screening.typeset.text import (
     describe_undrawable,
     font_runs,
     normalize_text,

@@ -24,7 +24,7 @@ clinic settings (``ClinicSettings.fill``); evidence with a ``show_if`` (an age g
 when it is true for the patient.
 
 The handout never shows flag ids, risk labels, scores or statuses. A reopened screening's handout
-has :func:`handout_reopened_notice` at the top of every page (``documents.build_documents``).
+has :func:`handout_reopened_notice` at the top of every page (``build.build_documents``).
 """
 
 from __future__ import annotations
@@ -38,10 +38,7 @@ from reportlab.platypus import CondPageBreak, Flowable
 from screening.assessment import Assessment
 from screening.config import ClinicSettings
 from screening.definition import Definition
-from screening.model import HandoutBlock, Plan
-from screening.plans import schedule, treatment_days_words
-from screening.report.common import Writer
-from screening.report.content import (
+from screening.documents.content import (
     LifecycleNote,
     chosen_plan,
     day_month_year,
@@ -50,7 +47,10 @@ from screening.report.content import (
     item_value,
     long_date,
 )
-from screening.report.pdfkit import StatusKind, text_markup
+from screening.documents.writer import Writer
+from screening.model import HandoutBlock, Plan
+from screening.plans import schedule, treatment_days_words
+from screening.typeset import StatusKind, text_markup
 
 __all__ = ["handout_footer", "handout_reopened_notice", "handout_story", "handout_title"]
 

@@ -1,6 +1,7 @@
 """The PDF rendering foundation that the clinician summary and the patient handout are built on.
 
-Import from here; the modules behind it are:
+Import from here (``README.md`` beside this file lists the public surface and the ReportLab
+internals it relies on); the modules behind it are:
 
 * ``fonts``: the embedded TrueType fonts and the per-character fallback chain;
 * ``text``: normalising user text, the drawability check, and safe paragraph markup;
@@ -36,12 +37,12 @@ Example::
 
 from __future__ import annotations
 
-from screening.report.fonts import BODY_FONT, BODY_FONT_BOLD, FALLBACK_CHAIN, FontFamily, register_fonts
-from screening.report.layout import DEFAULT_CREATOR, Margins, build_pdf
-from screening.report.paragraph import Direction, TextParagraph, user_paragraph
-from screening.report.styles import CLINICIAN_STYLES, HANDOUT_STYLES, DocumentStyles, StatusKind, StatusLook
-from screening.report.tables import Cell, SplittingTable, data_table, status_box
-from screening.report.text import (
+from screening.typeset.fonts import BODY_FONT, BODY_FONT_BOLD, FALLBACK_CHAIN, FontFamily, register_fonts
+from screening.typeset.layout import DEFAULT_CREATOR, Margins, build_pdf
+from screening.typeset.paragraph import Direction, TextParagraph, user_paragraph
+from screening.typeset.styles import CLINICIAN_STYLES, HANDOUT_STYLES, DocumentStyles, StatusKind, StatusLook
+from screening.typeset.tables import Cell, SplittingTable, data_table, status_box
+from screening.typeset.text import (
     UndrawableCharacter,
     describe_undrawable,
     normalize_text,

@@ -23,22 +23,18 @@ from screening.engine import Evaluator
 from screening.model import (
     AgeYears,
     AllOf,
-    BooleanItem,
     ChoiceItem,
     Compare,
     Condition,
     Count,
-    DateItem,
     Evidence,
     GroupItem,
     HandoutBlock,
-    IntegerItem,
     Item,
     MultiChoiceItem,
-    NumberItem,
+    Option,
     ParamRef,
     Plan,
-    TextItem,
 )
 from screening.vocabulary import DECISION_WORDS, LIFECYCLE_WORDS, signed_sentence
 
@@ -239,40 +235,30 @@ def value_words(definition: Definition, item: Item, value: Any, *, scores: bool 
     """
     if value is None:
         return EMPTY
-    if isinstance(item, BooleanItem):
-        if isinstance(value, bool):
-            return item.yes_label if value else item.no_label
-    elif isinstance(item, ChoiceItem):
-        option = definition.option(item, value) if isinstance(value, str) else None
-        if option is not None:
-            if scores and option.score is not None:
-                return f"{option.label} ({format_number(option.score)})"
-            return option.label
-    elif isinstance(item, MultiChoiceItem):
-        if isinstance(value, list):
-            labels = [_option_label(definition, item, code) for code in value]
-            return ", ".join(labels) if labels else EMPTY
-    elif isinstance(item, (IntegerItem, NumberItem)):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return _with_unit(value, item.unit)
-    elif isinstance(item, DateItem):
-        if isinstance(value, dt.date):
-            return value.isoformat()
-    elif isinstance(item, TextItem):
-        return str(value)
-    elif isinstance(item, GroupItem) and isinstance(value, list):
-        if not value:
-            return "None listed"
-        return "\n".join(
-            f"{item.row_label} {number}: {row_words(definition, item, row)}"
-            for number, row in enumerate(value, start=1)
-        )
-    return str(value)
+    return item.document_words(value, _Wording(definition), scores=scores)
 
 
-def _option_label(definition: Definition, item: ChoiceItem | MultiChoiceItem, code: str) -> str:
-    option = definition.option(item, code)
-    return option.label if option else code
+class _Wording:
+    """How the documents write the parts of an answer (`screening.items.DocumentWording`)."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+
+    @property
+    def empty(self) -> str:
+        return EMPTY
+
+    def options(self, item: ChoiceItem | MultiChoiceItem) -> list[Option]:
+        return self.definition.options(item)
+
+    def option(self, item: ChoiceItem | MultiChoiceItem, code: str) -> Option | None:
+        return self.definition.option(item, code)
+
+    def number(self, value: int | float, unit: str | None) -> str:
+        return _with_unit(value, unit)
+
+    def row(self, group: GroupItem, row: Any) -> str:
+        return row_words(self.definition, group, row)
 
 
 def row_words(definition: Definition, group: GroupItem, row: Mapping[str, Any]) -> str:
@@ -440,10 +426,10 @@ def _operand_words(definition: Definition, field: Item, operand: Any) -> str:
         operand, unit = parameter.value, parameter.unit
     if isinstance(operand, list):
         return ", ".join(_operand_words(definition, field, value) for value in operand)
-    if isinstance(operand, bool) or isinstance(field, (ChoiceItem, MultiChoiceItem)):
+    if isinstance(operand, bool) or field.value_type in ("choice", "multi"):
         return value_words(definition, field, operand)
     if isinstance(operand, (int, float)):
-        return _with_unit(operand, unit or getattr(field, "unit", None))
+        return _with_unit(operand, unit or field.unit_words)
     return str(operand)
 
 

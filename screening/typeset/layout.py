@@ -39,11 +39,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
-from screening.report.fonts import BODY_FONT, BODY_FONT_BOLD, register_fonts
-from screening.report.paragraph import TextParagraph, user_paragraph
-from screening.report.styles import CLINICIAN_STYLES, DocumentStyles
-from screening.report.tables import FRAME_HEIGHT
-from screening.report.text import text_markup
+from screening.typeset.fonts import BODY_FONT, BODY_FONT_BOLD, register_fonts
+from screening.typeset.paragraph import TextParagraph, user_paragraph
+from screening.typeset.styles import CLINICIAN_STYLES, DocumentStyles
+from screening.typeset.tables import FRAME_HEIGHT
+from screening.typeset.text import text_markup
 
 __all__ = ["DEFAULT_CREATOR", "Margins", "build_pdf", "pdf_date"]
 

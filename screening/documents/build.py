@@ -2,7 +2,7 @@
 
 :func:`build_documents` returns both PDFs as bytes and the warnings found while building them;
 :func:`write_documents` writes them to a directory (the ``report`` command). What each document
-contains is described in ``clinician.py`` and ``handout.py``.
+contains is described in ``clinician/`` and ``handout.py``.
 
 **Inputs.** The documents are built only from the ``Definition``, the ``Assessment`` (which carries
 the accepted answers in ``items[...].value`` and the review), the clinic settings, the amendments
@@ -42,9 +42,8 @@ from reportlab.lib.pagesizes import A4, LETTER
 from screening.assessment import Assessment
 from screening.config import ClinicSettings, load_clinic_settings
 from screening.definition import Definition
-from screening.report.clinician import clinician_footer, clinician_story
-from screening.report.common import Warnings, Writer
-from screening.report.content import (
+from screening.documents.clinician import clinician_footer, clinician_story
+from screening.documents.content import (
     AmendmentNote,
     ChangeNote,
     Citations,
@@ -55,8 +54,9 @@ from screening.report.content import (
     reopened_notice,
     reopened_since,
 )
-from screening.report.handout import handout_footer, handout_reopened_notice, handout_story, handout_title
-from screening.report.pdfkit import CLINICIAN_STYLES, HANDOUT_STYLES, build_pdf
+from screening.documents.handout import handout_footer, handout_reopened_notice, handout_story, handout_title
+from screening.documents.writer import Warnings, Writer
+from screening.typeset import CLINICIAN_STYLES, HANDOUT_STYLES, build_pdf
 
 __all__ = [
     "HANDOUT_FILE",

@@ -48,14 +48,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from screening.report.arabic import ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER, shape_arabic
-from screening.report.bidi import (
+from screening.typeset.arabic import ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER, shape_arabic
+from screening.typeset.bidi import (
     DIRECTIONAL_CONTROLS,
     FIRST_STRONG_ISOLATE,
     LEFT_TO_RIGHT_ISOLATE,
     POP_DIRECTIONAL_ISOLATE,
 )
-from screening.report.fonts import SANS, FontFamily, family_covers, family_for
+from screening.typeset.fonts import SANS, FontFamily, family_covers, family_for
 
 __all__ = [
     "UndrawableCharacter",

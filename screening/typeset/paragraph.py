@@ -33,9 +33,9 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
-from screening.report.bidi import DIRECTIONAL_CONTROLS, has_rtl, paragraph_level, visual_order
-from screening.report.fonts import family_of_font, register_fonts
-from screening.report.text import font_runs, prepare_text, text_markup
+from screening.typeset.bidi import DIRECTIONAL_CONTROLS, has_rtl, paragraph_level, visual_order
+from screening.typeset.fonts import family_of_font, register_fonts
+from screening.typeset.text import font_runs, prepare_text, text_markup
 
 __all__ = ["Direction", "TextParagraph", "user_paragraph"]
 

@@ -23,13 +23,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from screening.report.pdfkit import (
+from screening.typeset import (
     CLINICIAN_STYLES,
     HANDOUT_STYLES,
     StatusKind,
@@ -131,7 +131,10 @@ def drawn_lines(pdf: bytes) -> list[str]:
     reader = PdfReader(io.BytesIO(pdf))
     lines: list[str] = []
     for page in reader.pages:
-        fonts = {name: _to_unicode(font.get_object()) for name, font in page["/Resources"]["/Font"].items()}
+        fonts = {
+            name: _to_unicode(font.get_object())
+            for name, font in cast(Any, page["/Resources"])["/Font"].items()
+        }
         current: dict[int, str] = {}
         line: list[str] = []
         for operands, operator in ContentStream(page.get_contents(), reader).operations:
@@ -172,7 +175,7 @@ def test_right_to_left_text_is_drawn_in_visual_order(sample_pdf: bytes) -> None:
 def test_every_font_is_embedded(reader: PdfReader) -> None:
     seen = set()
     for page in reader.pages:
-        for font_ref in page["/Resources"]["/Font"].values():
+        for font_ref in cast(Any, page["/Resources"])["/Font"].values():
             font = font_ref.get_object()
             if font["/Subtype"] == "/Type0":
                 font = font["/DescendantFonts"][0].get_object()
@@ -230,9 +233,9 @@ def test_metadata(reader: PdfReader) -> None:
     assert info.author == "Dr. Test"
     assert info.subject == "Ketamine screening"
     assert info.creator == "ketamine-screening"
-    assert info["/CreationDate"] == "D:20250301101500-05'00'"
-    assert info["/ModDate"] == "D:20250301101500-05'00'"
-    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert cast(str, info["/CreationDate"]) == "D:20250301101500-05'00'"
+    assert cast(str, info["/ModDate"]) == "D:20250301101500-05'00'"
+    assert cast(Any, reader.trailer["/Root"])["/Lang"] == "en"
 
 
 def test_same_input_gives_the_same_bytes_in_process(sample_pdf: bytes) -> None:
@@ -271,7 +274,7 @@ def test_generation_time_changes_dates_and_id() -> None:
     second = build(GENERATED_AT + timedelta(minutes=1))
     assert first.trailer["/ID"] != second.trailer["/ID"]
     assert second.metadata is not None
-    assert second.metadata["/CreationDate"] == "D:20250301101600-05'00'"
+    assert cast(str, second.metadata["/CreationDate"]) == "D:20250301101600-05'00'"
 
 
 def test_naive_generation_time_is_rejected() -> None:

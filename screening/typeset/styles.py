@@ -21,7 +21,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 
-from screening.report.fonts import BODY_FONT, BODY_FONT_BOLD
+from screening.typeset.fonts import BODY_FONT, BODY_FONT_BOLD
 
 __all__ = [
     "CLINICIAN_STYLES",
