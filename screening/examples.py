@@ -14,9 +14,9 @@ from typing import Any
 from screening.assessment import Assessment
 from screening.definition import Definition
 from screening.engine import assess
-from screening.issues import Code, Issue
-from screening.loading import ParsedFile
+from screening.issues import Issue
 from screening.model import Example, Expectation, ScoreExpectation
+from screening.parsing import ParsedFile
 
 
 class ExampleError(Exception):
@@ -59,14 +59,7 @@ def run_examples(parsed: ParsedFile, definition: Definition) -> tuple[list[Issue
     assert questionnaire is not None
     issues: list[Issue] = []
     if not questionnaire.examples:
-        issues.append(
-            parsed.issue(
-                Code.NO_EXAMPLES,
-                ("id",),
-                f"questionnaire '{questionnaire.id}' has no worked examples",
-                "add 'examples:' with answers and what they must produce; check runs them",
-            )
-        )
+        issues.append(parsed.report("no-examples", ("id",), ref=questionnaire.id))
         return issues, 0
     by_name = {example.name: example for example in questionnaire.examples}
     for index, example in enumerate(questionnaire.examples):
@@ -74,18 +67,14 @@ def run_examples(parsed: ParsedFile, definition: Definition) -> tuple[list[Issue
         try:
             answers, assessed_on, review = resolve_example(by_name, example.name)
         except ExampleError as error:
-            issues.append(parsed.issue(Code.EXAMPLE_INVALID, location, f"example '{example.name}': {error}"))
+            issues.append(parsed.report("example-invalid", location, example=example.name, reason=error))
             continue
         result = assess(definition, answers, assessed_on=assessed_on, review=review)
         for difference in compare(example.expect, result):
-            issues.append(
-                parsed.issue(
-                    Code.EXAMPLE_FAILED,
-                    (*location, "expect"),
-                    f"example '{example.name}': {difference}",
-                    "fix the rule or the expectation; the two disagree",
-                )
+            failed = parsed.report(
+                "example-failed", (*location, "expect"), example=example.name, difference=difference
             )
+            issues.append(failed)
     return issues, len(questionnaire.examples)
 
 
