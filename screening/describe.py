@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from screening.definition import Definition
@@ -10,27 +12,15 @@ from screening.model import (
     AllOf,
     Answered,
     AnyOf,
-    BooleanItem,
-    ChoiceItem,
     Compare,
     Condition,
-    MultiChoiceItem,
     NotOf,
     ParamRef,
 )
+from screening.operators import OPERATORS, get_operator
 
-OPERATOR_WORDS = {
-    "eq": "is",
-    "ne": "is not",
-    "in": "is one of",
-    "not_in": "is none of",
-    "gt": "is above",
-    "gte": "is at least",
-    "lt": "is below",
-    "lte": "is at most",
-    "contains": "includes",
-    "band": "is in the band",
-}
+OPERATOR_WORDS: Mapping[str, str] = MappingProxyType({key: entry.words for key, entry in OPERATORS.items()})
+"""How each operator is said, by its YAML key (from `screening.operators`)."""
 
 
 def describe(condition: Condition, definition: Definition) -> str:
@@ -56,7 +46,7 @@ def _compare(condition: Compare, definition: Definition) -> str:
     kind, ref = condition.target
     key, operand = condition.operator
     name = ref if kind == "field" else definition.title_of(ref)
-    return f"{name} {OPERATOR_WORDS[key]} {_operand(operand, ref, definition)}"
+    return f"{name} {get_operator(key).words} {_operand(operand, ref, definition)}"
 
 
 def _operand(operand: Any, ref: str, definition: Definition) -> str:
@@ -69,13 +59,11 @@ def _operand(operand: Any, ref: str, definition: Definition) -> str:
     if isinstance(operand, list):
         return ", ".join(_operand(value, ref, definition) for value in operand)
     item = definition.items.get(ref)
+    label = item.value_label(operand, definition) if item is not None else None
+    if label is not None:  # a yes/no or option label of the item
+        return label
     if isinstance(operand, bool):
-        if isinstance(item, BooleanItem):
-            return item.yes_label if operand else item.no_label
         return "yes" if operand else "no"
-    if isinstance(operand, str) and isinstance(item, (ChoiceItem, MultiChoiceItem)):
-        option = definition.option(item, operand)
-        return option.label if option else operand
     if isinstance(operand, dt.date):
         return operand.isoformat()
     if isinstance(operand, float):
