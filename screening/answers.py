@@ -12,24 +12,14 @@ answers are patient data.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from screening.definition import Definition
 from screening.issues import did_you_mean
-from screening.model import (
-    BooleanItem,
-    ChoiceItem,
-    DateItem,
-    GroupItem,
-    IntegerItem,
-    Item,
-    MultiChoiceItem,
-    NumberItem,
-    TextItem,
-)
+from screening.items import GroupItem, InvalidAnswer, Option
+from screening.model import ChoiceItem, Item, MultiChoiceItem
 
 
 @dataclass(frozen=True)
@@ -72,8 +62,29 @@ class Problem:
         return f"{self.item}: {self.message}"
 
 
-class _Invalid(Exception):
-    """Raised inside this module only, to reject one value with a message."""
+class _Answering:
+    """What the item kinds need to validate an answer (`screening.items.Answering`): the options of
+    choice items, the date of the screening, and the rows of a group, whose problems are collected
+    here with their places."""
+
+    def __init__(
+        self, definition: Definition, assessed_on: dt.date | None, path: str, problems: list[Problem]
+    ) -> None:
+        self.definition = definition
+        self.assessed_on = assessed_on
+        self.path = path
+        self.problems = problems
+
+    def options(self, item: ChoiceItem | MultiChoiceItem) -> list[Option]:
+        return self.definition.options(item)
+
+    def option(self, item: ChoiceItem | MultiChoiceItem, code: str) -> Option | None:
+        return self.definition.option(item, code)
+
+    def rows(self, group: GroupItem, raw: list[Any]) -> list[dict[str, Any]]:
+        return _rows(
+            self.definition, group, raw, assessed_on=self.assessed_on, path=self.path, problems=self.problems
+        )
 
 
 def validate_answers(
@@ -96,7 +107,7 @@ def validate_answers(
             continue
         try:
             value = convert(definition, item, raw, assessed_on=assessed_on, path=item_id, problems=problems)
-        except _Invalid as invalid:
+        except InvalidAnswer as invalid:
             problems.append(Problem(item_id, str(invalid)))
             continue
         if value is not None:
@@ -118,124 +129,20 @@ def convert(
     path: str,
     problems: list[Problem],
 ) -> Any:
-    """Convert one answer to its type or raise `_Invalid`. Group rows report into `problems`."""
-    if isinstance(item, TextItem):
-        return _text(item, raw)
-    if isinstance(item, DateItem):
-        return _date(item, raw, assessed_on)
-    if isinstance(item, IntegerItem):
-        return _integer(item, raw)
-    if isinstance(item, NumberItem):
-        return _number(item, raw)
-    if isinstance(item, BooleanItem):
-        if isinstance(raw, bool):
-            return raw
-        raise _Invalid("expected yes or no (true or false)")
-    if isinstance(item, ChoiceItem):
-        codes = [option.code for option in definition.options(item)]
-        if isinstance(raw, str) and raw in codes:
-            return raw
-        raise _Invalid(f"not one of the choices ({', '.join(codes)})")
-    if isinstance(item, MultiChoiceItem):
-        return _multi(definition, item, raw)
-    return _group(definition, item, raw, assessed_on=assessed_on, path=path, problems=problems)
+    """Convert one answer to its type (by its kind) or raise `InvalidAnswer`. Group rows report
+    into `problems`."""
+    return item.convert(raw, _Answering(definition, assessed_on, path, problems))
 
 
-def _text(item: TextItem, raw: Any) -> str | None:
-    if not isinstance(raw, str):
-        raise _Invalid("expected text")
-    if not raw.strip():
-        return None
-    if len(raw) > item.max_length:
-        raise _Invalid(f"longer than {item.max_length} characters")
-    return raw
-
-
-def _date(item: DateItem, raw: Any, assessed_on: dt.date | None) -> dt.date:
-    if isinstance(raw, dt.datetime):
-        raise _Invalid("expected a date without a time (YYYY-MM-DD)")
-    if isinstance(raw, dt.date):
-        value = raw
-    elif isinstance(raw, str):
-        try:
-            value = dt.date.fromisoformat(raw.strip())
-        except ValueError:
-            raise _Invalid("expected a date (YYYY-MM-DD)") from None
-    else:
-        raise _Invalid("expected a date (YYYY-MM-DD)")
-    if item.earliest is not None and value < item.earliest:
-        raise _Invalid(f"earlier than {item.earliest.isoformat()}")
-    if item.not_after_assessment and assessed_on is not None and value > assessed_on:
-        raise _Invalid("later than the date of the screening")
-    return value
-
-
-def _finite_number(raw: Any) -> int | float:
-    # Text is never taken for a number, even "120": an answer of the wrong type is reported.
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise _Invalid("expected a number")
-    if isinstance(raw, float) and not math.isfinite(raw):
-        raise _Invalid("expected a finite number")
-    return raw
-
-
-def _check_range(value: float, low: float | None, high: float | None, unit: str | None) -> None:
-    suffix = f" {unit}" if unit else ""
-    if low is not None and value < low:
-        raise _Invalid(f"below the minimum of {low:g}{suffix}")
-    if high is not None and value > high:
-        raise _Invalid(f"above the maximum of {high:g}{suffix}")
-
-
-def _integer(item: IntegerItem, raw: Any) -> int:
-    value = _finite_number(raw)
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise _Invalid("expected a whole number")
-        value = int(value)
-    _check_range(value, item.min, item.max, item.unit)
-    return value
-
-
-def _number(item: NumberItem, raw: Any) -> int | float:
-    value = _finite_number(raw)
-    _check_range(value, item.min, item.max, item.unit)
-    return value
-
-
-def _multi(definition: Definition, item: MultiChoiceItem, raw: Any) -> list[str]:
-    options = definition.options(item)
-    codes = [option.code for option in options]
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list) or not all(isinstance(code, str) for code in raw):
-        raise _Invalid("expected a list of choices")
-    unknown = [code for code in raw if code not in codes]
-    if unknown:
-        raise _Invalid(f"not among the choices ({', '.join(codes)})")
-    if len(set(raw)) != len(raw):
-        raise _Invalid("a choice is given more than once")
-    exclusive = {option.code for option in options if option.exclusive}
-    chosen_exclusive = [code for code in raw if code in exclusive]
-    if chosen_exclusive and len(raw) > 1:
-        raise _Invalid(f"'{chosen_exclusive[0]}' cannot be combined with other choices")
-    # Keep the options' order so that equal selections compare equal.
-    return [code for code in codes if code in raw]
-
-
-def _group(
+def _rows(
     definition: Definition,
     item: GroupItem,
-    raw: Any,
+    raw: list[Any],
     *,
     assessed_on: dt.date | None,
     path: str,
     problems: list[Problem],
 ) -> list[dict[str, Any]]:
-    if not isinstance(raw, list):
-        raise _Invalid(f"expected a list of {item.row_label.lower()}s")
-    if len(raw) > item.max_rows:
-        raise _Invalid(f"more than {item.max_rows} rows")
     fields = {field.id: field for field in item.fields}
     rows: list[dict[str, Any]] = []
     for index, raw_row in enumerate(raw, start=1):
@@ -258,7 +165,7 @@ def _group(
                 converted = convert(
                     definition, field, value, assessed_on=assessed_on, path=field_path, problems=problems
                 )
-            except _Invalid as invalid:
+            except InvalidAnswer as invalid:
                 problems.append(Problem(field_path, str(invalid), where))
                 continue
             if converted is not None:

@@ -15,197 +15,88 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PrivateAttr,
-    StringConstraints,
-    Tag,
-    model_validator,
-)
+from pydantic import Field, model_validator
 
+from screening.conditions import (
+    OPERAND_TYPES,
+    TARGET_KEYS,
+    AllOf,
+    Answered,
+    AnyOf,
+    Compare,
+    Condition,
+    NotOf,
+    NumberOperand,
+    Operand,
+    ParamRef,
+    Scalar,
+)
+from screening.items import (
+    BooleanItem,
+    ChoiceItem,
+    ChoiceSet,
+    DateItem,
+    FieldItem,
+    GroupItem,
+    IntegerItem,
+    Item,
+    ItemKind,
+    MultiChoiceItem,
+    NumberItem,
+    Option,
+    ScalarItem,
+    TextItem,
+)
+from screening.modelbase import Code, Frozen, ItemId, Number, RuleId, SemVer, Slug, SourceId
 from screening.vocabulary import STATUSES, WEIGHT_BASES, Status, WeightBasis
 
-__all__ = ["STATUSES", "WEIGHT_BASES", "Status", "WeightBasis"]  # re-exported for older imports
+__all__ = [  # re-exported: conditions, item kinds and identifiers live in their own modules
+    "OPERAND_TYPES",
+    "STATUSES",
+    "TARGET_KEYS",
+    "WEIGHT_BASES",
+    "AllOf",
+    "Answered",
+    "AnyOf",
+    "BooleanItem",
+    "ChoiceItem",
+    "ChoiceSet",
+    "Code",
+    "Compare",
+    "Condition",
+    "DateItem",
+    "FieldItem",
+    "Frozen",
+    "GroupItem",
+    "IntegerItem",
+    "Item",
+    "ItemId",
+    "ItemKind",
+    "MultiChoiceItem",
+    "NotOf",
+    "Number",
+    "NumberItem",
+    "NumberOperand",
+    "Operand",
+    "Option",
+    "ParamRef",
+    "RuleId",
+    "Scalar",
+    "ScalarItem",
+    "SemVer",
+    "Slug",
+    "SourceId",
+    "Status",
+    "TextItem",
+    "WeightBasis",
+]
 
 # ---------------------------------------------------------------------------------------------
-# Identifiers
-
-ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-"""Item, section, score and derived-value ids: lower case, digits and underscores."""
-
-RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=96)]
-"""Rule ids are dotted, e.g. `ci.rel.hypertension_history`."""
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
-"""Questionnaire and plan ids: lower case, digits and hyphens."""
-
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-"""Choice codes: stable, never shown to patients, never re-used with another meaning."""
-
-SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
-
-SemVer = Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+# Identifiers and `Frozen`, the base of every format model, are in screening.modelbase
 
 Severity = Literal["absolute", "relative", "caution", "info"]
 SEVERITIES: tuple[Severity, ...] = ("absolute", "relative", "caution", "info")
 
-
-class Frozen(BaseModel):
-    """Base of every format model: immutable, and unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# Conditions
-
-
-class ParamRef(Frozen):
-    """A reference to a named parameter of the questionnaire, e.g. `{param: bp_absolute_systolic}`."""
-
-    param: ItemId
-
-
-Scalar = bool | int | float | dt.date | str
-Operand = ParamRef | Scalar
-Number = int | float
-NumberOperand = ParamRef | int | float | str
-"""Order comparisons take a number, a parameter, or (for choice items) an option code whose score is used."""
-
-
-class Compare(Frozen):
-    """A comparison on one item, score, derived value, or (inside a count) a field of a group row.
-
-    Exactly one target (`item`, `score`, `derived`, `field`) and exactly one operator.
-    Unanswered, hidden or uncomputable targets make the comparison *unknown*.
-    """
-
-    item: ItemId | None = None
-    score: ItemId | None = None
-    derived: ItemId | None = None
-    field: ItemId | None = None
-
-    eq: Operand | None = None
-    ne: Operand | None = None
-    in_: list[Scalar] | ParamRef | None = Field(default=None, alias="in")
-    not_in: list[Scalar] | ParamRef | None = None
-    gt: NumberOperand | None = None
-    gte: NumberOperand | None = None
-    lt: NumberOperand | None = None
-    lte: NumberOperand | None = None
-    contains: Code | None = None
-    band: str | None = None
-
-    # Worked out once at validation: the engine asks for them on every evaluation.
-    _target: tuple[str, str] = PrivateAttr()
-    _operator: tuple[str, Any] = PrivateAttr()
-
-    @model_validator(mode="after")
-    def _one_target_one_operator(self) -> Compare:
-        targets = [name for name in TARGET_KEYS if getattr(self, name) is not None]
-        if len(targets) != 1:
-            raise ValueError(
-                "a comparison names exactly one of item, score, derived or field"
-                + (f" (found {', '.join(targets)})" if targets else "")
-            )
-        operators = [name for name in OPERATOR_FIELDS if name in self.model_fields_set]
-        if len(operators) != 1:
-            keys = ", ".join(OPERATOR_FIELDS[name] for name in operators)
-            raise ValueError(
-                "a comparison has exactly one operator:"
-                " eq, ne, in, not_in, gt, gte, lt, lte, contains or band"
-                + (f" (found {keys})" if operators else "")
-            )
-        if self.band is not None and self.score is None:
-            raise ValueError("'band' compares the band label of a score: use it with 'score'")
-        self._target = (targets[0], getattr(self, targets[0]))
-        self._operator = (OPERATOR_FIELDS[operators[0]], getattr(self, operators[0]))
-        return self
-
-    @property
-    def target(self) -> tuple[str, str]:
-        """(kind, id) of what is compared: kind is item, score, derived or field."""
-        return self._target
-
-    @property
-    def operator(self) -> tuple[str, Any]:
-        """(operator key as written in YAML, operand)."""
-        return self._operator
-
-
-TARGET_KEYS = ("item", "score", "derived", "field")
-OPERATOR_FIELDS = {
-    "eq": "eq",
-    "ne": "ne",
-    "in_": "in",
-    "not_in": "not_in",
-    "gt": "gt",
-    "gte": "gte",
-    "lt": "lt",
-    "lte": "lte",
-    "contains": "contains",
-    "band": "band",
-}
-
-
-class Answered(Frozen):
-    """True when the item is shown and answered; never unknown."""
-
-    answered: ItemId
-
-
-class AllOf(Frozen):
-    """True when every condition is true; false when any is false; otherwise unknown."""
-
-    all: list[Condition] = Field(min_length=1)
-
-
-class AnyOf(Frozen):
-    """True when any condition is true; false when every one is false; otherwise unknown."""
-
-    any: list[Condition] = Field(min_length=1)
-
-
-class NotOf(Frozen):
-    """The negation; unknown stays unknown."""
-
-    not_: Condition = Field(alias="not")
-
-
-def _condition_kind(value: Any) -> str | None:
-    if isinstance(value, dict):
-        for key in ("all", "any", "not", "answered"):
-            if key in value:
-                return key
-        return "compare"
-    return _CONDITION_TAGS.get(type(value))
-
-
-_CONDITION_TAGS: dict[type, str] = {}
-
-Condition = Annotated[
-    Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[NotOf, Tag("not")]
-    | Annotated[Answered, Tag("answered")]
-    | Annotated[Compare, Tag("compare")],
-    Discriminator(
-        _condition_kind,
-        custom_error_type="condition",
-        custom_error_message=(
-            "a condition is a mapping: all / any / not / answered, or item / score / derived / field"
-            " with one operator"
-        ),
-    ),
-]
-
-_CONDITION_TAGS.update({AllOf: "all", AnyOf: "any", NotOf: "not", Answered: "answered", Compare: "compare"})
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
 
 # ---------------------------------------------------------------------------------------------
 # Sources and parameters
@@ -233,112 +124,6 @@ class Parameter(Frozen):
     source: list[SourceId] = Field(default_factory=list)
     verified: bool = True
     note: str | None = None
-
-
-# ---------------------------------------------------------------------------------------------
-# Items
-
-
-class Option(Frozen):
-    """One answer option of a choice item."""
-
-    code: Code
-    label: str
-    score: Number | None = None
-    loinc: str | None = None
-    exclusive: bool = Field(
-        default=False, description="Multi-choice only: cannot be combined with other codes."
-    )
-
-
-class ChoiceSet(Frozen):
-    """Options shared by several items (e.g. the PHQ frequency scale)."""
-
-    options: list[Option] = Field(min_length=1)
-    loinc: str | None = Field(default=None, description="LOINC answer list, e.g. LL358-3.")
-    note: str | None = None
-
-
-class _ItemBase(Frozen):
-    id: ItemId
-    text: str = Field(description="The question as asked.")
-    label: str | None = Field(default=None, description="A short name for summaries and tables.")
-    help: str | None = None
-    required: bool = True
-    show_if: Condition | None = None
-    loinc: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The short name for summaries: `label`, else the question text."""
-        return self.label or self.text
-
-
-class TextItem(_ItemBase):
-    type: Literal["text"]
-    max_length: int = Field(default=500, ge=1, le=100_000)
-    multiline: bool = False
-
-
-class DateItem(_ItemBase):
-    type: Literal["date"]
-    not_after_assessment: bool = Field(
-        default=False, description="The date cannot be later than the date of the screening."
-    )
-    earliest: dt.date | None = None
-
-
-class IntegerItem(_ItemBase):
-    type: Literal["integer"]
-    unit: str | None = None
-    min: int | None = None
-    max: int | None = None
-
-
-class NumberItem(_ItemBase):
-    type: Literal["number"]
-    unit: str | None = None
-    min: Number | None = None
-    max: Number | None = None
-
-
-class BooleanItem(_ItemBase):
-    type: Literal["boolean"]
-    yes_label: str = "Yes"
-    no_label: str = "No"
-
-
-class ChoiceItem(_ItemBase):
-    type: Literal["choice"]
-    options: ItemId | list[Option] = Field(description="A choice-set name or a list of options.")
-
-
-class MultiChoiceItem(_ItemBase):
-    type: Literal["multi_choice"]
-    options: ItemId | list[Option]
-
-
-FieldItem = Annotated[
-    TextItem | DateItem | IntegerItem | NumberItem | BooleanItem | ChoiceItem,
-    Field(discriminator="type"),
-]
-
-
-class GroupItem(_ItemBase):
-    """A repeating group: a list of rows, each with the same fields (e.g. antidepressant trials)."""
-
-    type: Literal["group"]
-    fields: list[FieldItem] = Field(min_length=1)
-    min_rows: int = Field(default=0, ge=0)
-    max_rows: int = Field(default=50, ge=1)
-    row_label: str = "Row"
-
-
-Item = Annotated[
-    TextItem | DateItem | IntegerItem | NumberItem | BooleanItem | ChoiceItem | MultiChoiceItem | GroupItem,
-    Field(discriminator="type"),
-]
-ScalarItem = TextItem | DateItem | IntegerItem | NumberItem | BooleanItem | ChoiceItem
 
 
 class Section(Frozen):

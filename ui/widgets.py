@@ -1,4 +1,8 @@
-"""One input widget per item type; every change is saved at once through `ui.actions`.
+"""The input widgets of the items; every change is saved at once through `ui.actions`.
+
+Each kind of item names one of a few generic widgets (`screening.items.WIDGETS`); `_WIDGETS` at
+the end of this module is the one table from those names to their Streamlit renderers, so a new
+kind of item that reuses a widget needs nothing here.
 
 Widgets are seeded from the stored answer before they are drawn (`state.sync_widget`), and their
 callbacks convert the widget value to the stored JSON form (dates as ISO text) and save it.
@@ -7,13 +11,15 @@ callbacks convert the widget value to the stored JSON form (dates as ISO text) a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from screening.answers import Problem
 from screening.definition import Definition
-from screening.model import (
+from screening.items import (
     BooleanItem,
     ChoiceItem,
     DateItem,
@@ -33,46 +39,15 @@ _WIDE_DATE_MIN = dt.date(1900, 1, 1)
 
 def to_widget(item: Item, stored: Any) -> Any:
     """The widget value for a stored (JSON) answer; None when it does not fit the widget."""
-    if stored is None:
-        return "" if isinstance(item, TextItem) else ([] if isinstance(item, MultiChoiceItem) else None)
-    if isinstance(item, TextItem):
-        return stored if isinstance(stored, str) else ""
-    if isinstance(item, DateItem):
-        if isinstance(stored, str):
-            try:
-                return dt.date.fromisoformat(stored)
-            except ValueError:
-                return None
-        return None
-    if isinstance(item, IntegerItem):
-        return int(stored) if isinstance(stored, (int, float)) and not isinstance(stored, bool) else None
-    if isinstance(item, NumberItem):
-        return float(stored) if isinstance(stored, (int, float)) and not isinstance(stored, bool) else None
-    if isinstance(item, BooleanItem):
-        return stored if isinstance(stored, bool) else None
-    if isinstance(item, MultiChoiceItem):
-        return [code for code in stored if isinstance(code, str)] if isinstance(stored, list) else []
-    return stored if isinstance(stored, str) else None
+    widget = _WIDGETS[item.widget]
+    return widget.empty if stored is None else widget.to_widget(item, stored)
 
 
 def to_stored(item: Item, value: Any) -> JsonValue:
     """The stored (JSON) answer for a widget value; None clears the answer."""
     if value is None:
         return None
-    if isinstance(item, TextItem):
-        return value if isinstance(value, str) and value.strip() else None
-    if isinstance(item, DateItem):
-        return value.isoformat() if isinstance(value, dt.date) else None
-    if isinstance(item, IntegerItem):
-        return int(value)
-    if isinstance(item, NumberItem):
-        number = float(value)
-        return int(number) if number.is_integer() else number
-    if isinstance(item, MultiChoiceItem):
-        return list(value) or None
-    if isinstance(value, (bool, str)):
-        return value
-    return None
+    return _WIDGETS[item.widget].to_stored(item, value)
 
 
 def _on_change(identifier: str, item: Item, key: str) -> None:
@@ -146,65 +121,14 @@ def draw(
         "on_change": common.get("on_change"),
         "args": common.get("args"),
     }
-    if isinstance(item, TextItem):
-        widget = st.text_area if item.multiline else st.text_input
-        widget(label, max_chars=item.max_length, **shared)
-    elif isinstance(item, DateItem):
-        latest = assessed_on if item.not_after_assessment and assessed_on else dt.date(2100, 12, 31)
-        st.date_input(
-            label, min_value=item.earliest or _WIDE_DATE_MIN, max_value=latest, format="YYYY-MM-DD", **shared
-        )
-    elif isinstance(item, (IntegerItem, NumberItem)):
-        # "Weeks", not "Weeks (weeks)": the unit is added only when the label does not say it.
-        suffix = f" ({item.unit})" if item.unit and item.unit.casefold() not in label.casefold() else ""
-        whole = isinstance(item, IntegerItem)
-        st.number_input(
-            label + suffix,
-            min_value=None if item.min is None else (int(item.min) if whole else float(item.min)),
-            max_value=None if item.max is None else (int(item.max) if whole else float(item.max)),
-            step=1 if whole else 0.1,
-            format=None if whole else "%.1f",
-            **shared,
-        )
-    elif isinstance(item, BooleanItem):
-        words = {True: item.yes_label, False: item.no_label}
-
-        def word(value: bool) -> str:
-            return words[value]
-
-        st.radio(label, [True, False], format_func=word, horizontal=True, **shared)
-    elif isinstance(item, (ChoiceItem, MultiChoiceItem)):
-        labels = {option.code: option.label for option in definition.options(item)}
-        codes = list(labels)
-
-        def name(code: str) -> str:
-            return labels.get(code, code)
-
-        if isinstance(item, MultiChoiceItem):
-            st.pills(label, codes, format_func=name, selection_mode="multi", default=None, **shared)
-        elif len(codes) <= 5 and not compact:
-            st.radio(label, codes, format_func=name, horizontal=len(codes) <= 4, **shared)
-        else:
-            st.selectbox(label, codes, format_func=name, placeholder="Choose…", **shared)
+    _WIDGETS[item.widget].draw(definition, item, label, shared, assessed_on=assessed_on, compact=compact)
 
 
 def describe_value(definition: Definition, item: Item, value: JsonValue) -> str:
     """A stored answer in words, for conflict notices and summaries."""
     if value is None:
         return "(no answer)"
-    if isinstance(item, BooleanItem) and isinstance(value, bool):
-        return item.yes_label if value else item.no_label
-    if isinstance(item, (ChoiceItem, MultiChoiceItem)):
-        codes = value if isinstance(value, list) else [value]
-        labels = []
-        for code in codes:
-            option = definition.option(item, str(code))
-            labels.append(option.label if option else str(code))
-        return ", ".join(labels)
-    if isinstance(item, GroupItem) and isinstance(value, list):
-        return f"{len(value)} {item.row_label.lower()}{'s' if len(value) != 1 else ''}"
-    unit = getattr(item, "unit", None)
-    return f"{value} {unit}" if unit else str(value)
+    return item.stored_words(value, definition)
 
 
 def conflict_notice(identifier: str, target: str, conflict: state.Conflict, *, describe: Any) -> None:
@@ -345,3 +269,180 @@ def render_group(
     conflict = state.conflicts().get(item.id)
     if conflict is not None:
         conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))
+
+
+# ---------------------------------------------------------------------------------------------
+# The generic widgets: each kind of item names the one that draws it (`Item.widget`)
+
+
+def _text_value(item: Any, stored: Any) -> Any:
+    return stored if isinstance(stored, str) else ""
+
+
+def _text_stored(item: Any, value: Any) -> JsonValue:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _draw_text(definition: Definition, item: TextItem, label: str, shared: dict[str, Any], **_: Any) -> None:
+    widget = st.text_area if item.multiline else st.text_input
+    widget(label, max_chars=item.max_length, **shared)
+
+
+def _date_value(item: Any, stored: Any) -> Any:
+    if isinstance(stored, str):
+        try:
+            return dt.date.fromisoformat(stored)
+        except ValueError:
+            return None
+    return None
+
+
+def _date_stored(item: Any, value: Any) -> JsonValue:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _draw_date(
+    definition: Definition,
+    item: DateItem,
+    label: str,
+    shared: dict[str, Any],
+    *,
+    assessed_on: dt.date | None,
+    **_: Any,
+) -> None:
+    latest = assessed_on if item.not_after_assessment and assessed_on else dt.date(2100, 12, 31)
+    st.date_input(
+        label, min_value=item.earliest or _WIDE_DATE_MIN, max_value=latest, format="YYYY-MM-DD", **shared
+    )
+
+
+def _integer_value(item: Any, stored: Any) -> Any:
+    return int(stored) if isinstance(stored, (int, float)) and not isinstance(stored, bool) else None
+
+
+def _integer_stored(item: Any, value: Any) -> JsonValue:
+    return int(value)
+
+
+def _number_value(item: Any, stored: Any) -> Any:
+    return float(stored) if isinstance(stored, (int, float)) and not isinstance(stored, bool) else None
+
+
+def _number_stored(item: Any, value: Any) -> JsonValue:
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _draw_integer(
+    definition: Definition, item: IntegerItem, label: str, shared: dict[str, Any], **_: Any
+) -> None:
+    _number_input(item, label, shared, whole=True)
+
+
+def _draw_number(
+    definition: Definition, item: NumberItem, label: str, shared: dict[str, Any], **_: Any
+) -> None:
+    _number_input(item, label, shared, whole=False)
+
+
+def _number_input(item: IntegerItem | NumberItem, label: str, shared: dict[str, Any], *, whole: bool) -> None:
+    # "Weeks", not "Weeks (weeks)": the unit is added only when the label does not say it.
+    suffix = f" ({item.unit})" if item.unit and item.unit.casefold() not in label.casefold() else ""
+    st.number_input(
+        label + suffix,
+        min_value=None if item.min is None else (int(item.min) if whole else float(item.min)),
+        max_value=None if item.max is None else (int(item.max) if whole else float(item.max)),
+        step=1 if whole else 0.1,
+        format=None if whole else "%.1f",
+        **shared,
+    )
+
+
+def _boolean_value(item: Any, stored: Any) -> Any:
+    return stored if isinstance(stored, bool) else None
+
+
+def _code_value(item: Any, stored: Any) -> Any:
+    return stored if isinstance(stored, str) else None
+
+
+def _as_is(item: Any, value: Any) -> JsonValue:
+    return value if isinstance(value, (bool, str)) else None
+
+
+def _draw_boolean(
+    definition: Definition, item: BooleanItem, label: str, shared: dict[str, Any], **_: Any
+) -> None:
+    words = {True: item.yes_label, False: item.no_label}
+
+    def word(value: bool) -> str:
+        return words[value]
+
+    st.radio(label, [True, False], format_func=word, horizontal=True, **shared)
+
+
+def _option_names(definition: Definition, item: ChoiceItem | MultiChoiceItem) -> tuple[list[str], Any]:
+    labels = {option.code: option.label for option in definition.options(item)}
+
+    def name(code: str) -> str:
+        return labels.get(code, code)
+
+    return list(labels), name
+
+
+def _draw_choice(
+    definition: Definition,
+    item: ChoiceItem,
+    label: str,
+    shared: dict[str, Any],
+    *,
+    compact: bool = False,
+    **_: Any,
+) -> None:
+    codes, name = _option_names(definition, item)
+    if len(codes) <= 5 and not compact:
+        st.radio(label, codes, format_func=name, horizontal=len(codes) <= 4, **shared)
+    else:
+        st.selectbox(label, codes, format_func=name, placeholder="Choose…", **shared)
+
+
+def _multi_value(item: Any, stored: Any) -> Any:
+    return [code for code in stored if isinstance(code, str)] if isinstance(stored, list) else []
+
+
+def _multi_stored(item: Any, value: Any) -> JsonValue:
+    return list(value) or None
+
+
+def _draw_multi(
+    definition: Definition, item: MultiChoiceItem, label: str, shared: dict[str, Any], **_: Any
+) -> None:
+    codes, name = _option_names(definition, item)
+    st.pills(label, codes, format_func=name, selection_mode="multi", default=None, **shared)
+
+
+def _draw_nothing(definition: Definition, item: Any, label: str, shared: dict[str, Any], **_: Any) -> None:
+    """A group is drawn by `render_group`, field by field."""
+
+
+@dataclass(frozen=True)
+class _Widget:
+    """One generic widget: the widget value of a stored answer (`empty` for none), the stored
+    answer of a widget value (not None), and how to draw it."""
+
+    empty: Any
+    to_widget: Callable[[Any, Any], Any]
+    to_stored: Callable[[Any, Any], JsonValue]
+    draw: Callable[..., None]
+
+
+_WIDGETS: dict[str, _Widget] = {  # one entry for each name of `screening.items.WIDGETS`
+    "text": _Widget("", _text_value, _text_stored, _draw_text),
+    "date": _Widget(None, _date_value, _date_stored, _draw_date),
+    "integer": _Widget(None, _integer_value, _integer_stored, _draw_integer),
+    "number": _Widget(None, _number_value, _number_stored, _draw_number),
+    "boolean": _Widget(None, _boolean_value, _as_is, _draw_boolean),
+    "choice": _Widget(None, _code_value, _as_is, _draw_choice),
+    "multi_choice": _Widget([], _multi_value, _multi_stored, _draw_multi),
+    "group": _Widget(None, _code_value, _as_is, _draw_nothing),
+}
