@@ -4,9 +4,9 @@ fasting rule before IV ketamine, page size, treatment days and user roles.
 Questionnaire text for patients names the clinic's settings through placeholders that
 `ClinicSettings.fill` replaces: ``{emergency_number}`` and ``{iv_fasting}``.
 
-Read from a YAML file: `$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the repository root when it
-exists, else built-in defaults. Defaults never invent a clinic's contact details: an unset phone
-number prints as "not configured" and the documents report it.
+Read from a YAML file: `$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the working directory when it
+exists, else built-in defaults (see `screening.settings`). Defaults never invent a clinic's contact
+details: an unset phone number prints as "not configured" and the documents report it.
 
 A file that cannot be used at all raises `ConfigError`. A `treatment_days` list that names an
 unknown weekday or is empty does not: the default (Monday to Friday) is used for it and the
@@ -15,17 +15,15 @@ settings carry one line saying so in `ClinicSettings.problems`.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from screening import settings
+from screening.settings import default_clinic_file
 from screening.yamlsource import load_yaml
-
-CLINIC_FILE_ENV = "SCREENING_CLINIC_FILE"
-DEFAULT_CLINIC_FILE = Path(__file__).resolve().parent.parent / "clinic.yaml"
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
@@ -167,10 +165,12 @@ class ConfigError(Exception):
 
 
 def clinic_file() -> Path | None:
-    configured = os.environ.get(CLINIC_FILE_ENV)
-    if configured:
-        return Path(configured)
-    return DEFAULT_CLINIC_FILE if DEFAULT_CLINIC_FILE.exists() else None
+    """`$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the working directory when it exists."""
+    configured = settings.current().clinic_file
+    if configured is not None:
+        return configured
+    default = default_clinic_file()
+    return default if default.exists() else None
 
 
 def load_clinic_settings(path: Path | None = None) -> ClinicSettings:

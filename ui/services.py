@@ -9,14 +9,14 @@ plain strings, never models.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import streamlit as st
 
+from screening import settings as environment
 from screening.config import ClinicSettings, ConfigError, load_clinic_settings
 from screening.loading import Catalog, default_directory, load_catalog
-from screening.storage import DATABASE_URL_ENV, database_url
+from screening.storage import database_url
 from screening.workflow import NotFound, Refused, Screening, Workflow
 
 SCREENING_ID = "ketamine-trd-intake"
@@ -51,7 +51,7 @@ def reload_catalog() -> None:
 
 
 def _current_url() -> str:
-    return _store_url(os.environ.get(DATABASE_URL_ENV, ""))
+    return _store_url(environment.current().database_url or "")
 
 
 @functools.lru_cache(maxsize=8)

@@ -3,7 +3,7 @@
 Storage stores what it is given: it does not import the questionnaire engine (statuses are
 computed by the caller and handed in) nor Streamlit. The app creates one `Store` and shares it:
 
-    store = Store()                       # $SCREENING_DATABASE_URL or data/screenings.db
+    store = Store()                       # $SCREENING_DATABASE_URL or ./data/screenings.db
     screening = store.create_screening(user=user, questionnaire=pin, definition_files=files,
                                        assessed_on=date.today())
     result = store.set_answer(screening.id, "phq9_1", "several_days", user=user,
@@ -12,7 +12,8 @@ computed by the caller and handed in) nor Streamlit. The app creates one `Store`
     # see store.py for the concurrency rules
 """
 
-from screening.storage.database import DATABASE_URL_ENV, database_url, default_database_path
+from screening.settings import DATABASE_URL_ENV, default_database_path
+from screening.storage.database import database_url
 from screening.storage.errors import (
     ConflictError,
     InvalidRequest,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -20,14 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import URL, make_url
 
+from screening import settings
+from screening.settings import default_database_path
 from screening.storage.errors import InvalidRequest, SchemaVersionError
 from screening.storage.records import LIFECYCLES
 from screening.storage.schema import APPEND_ONLY_TRIGGERS, SCHEMA_VERSION, Base, SchemaVersionRow
 
 logger = logging.getLogger(__name__)
-
-DATABASE_URL_ENV = "SCREENING_DATABASE_URL"
-"""Environment variable holding any SQLAlchemy URL; unset means SQLite at `default_database_path()`."""
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "screening_write"
@@ -36,19 +34,11 @@ WRITE_OPTION = "screening_write"
 _PG_INIT_LOCK = 0x5C4EE9  # advisory lock id serialising table creation between processes
 
 
-def repository_root() -> Path:
-    return Path(__file__).resolve().parents[2]
-
-
-def default_database_path() -> Path:
-    """`data/screenings.db` under the repository root."""
-    return repository_root() / "data" / "screenings.db"
-
-
 def database_url(url: str | URL | None = None) -> URL:
-    """The URL to use: the one given, else $SCREENING_DATABASE_URL, else the default SQLite file."""
+    """The URL to use: the one given, else $SCREENING_DATABASE_URL, else the default SQLite file
+    (`data/screenings.db` under the working directory; see `screening.settings`)."""
     if url is None:
-        url = os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{default_database_path()}"
+        url = settings.current().database_url or f"sqlite:///{default_database_path()}"
     return make_url(url)
 
 

@@ -12,13 +12,17 @@ from datetime import date, datetime
 
 from screening.storage.errors import InvalidRequest
 from screening.storage.records import SCREENING_STATUSES as _STATUSES
-from screening.storage.records import JsonInput, JsonValue, ScreeningStatus
+from screening.storage.records import JsonInput, JsonValue, QuestionnairePin, ScreeningStatus
 from screening.vocabulary import DECISIONS, LIFECYCLES, REVIEW_FIELDS, WEIGHT_BASES, Decision, Lifecycle
 
 ITEM_ID = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,199}")
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
 REVIEW_KEYS = REVIEW_FIELDS
-"""Keys a caller may set in a review (SPEC 4.1). `signed_at` is set by signing, never by a save."""
+"""Keys a caller may set in a review (docs/contract.md §1.2).
+
+`signed_at` is set by signing, never by a save."""
 
 
 def canonical_json(value: object) -> str:
@@ -123,7 +127,7 @@ def merge_review(current: Mapping[str, JsonValue], fields: Mapping[str, JsonValu
 
 
 def normalise_review(review: Mapping[str, JsonInput]) -> dict[str, JsonValue]:
-    """Check a review against SPEC 4.1 and return a plain copy without unset (None) keys."""
+    """Check a review against docs/contract.md §1.2 and return a plain copy without unset (None) keys."""
     plain = to_json(review, "The review")
     if not isinstance(plain, dict):
         raise InvalidRequest("A review is a mapping of review fields.")
@@ -188,3 +192,30 @@ def search_key(text: str) -> str:
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     bare = "".join(char for char in folded if not unicodedata.combining(char))
     return " ".join(unicodedata.normalize("NFC", bare).split())
+
+
+def check_pin(pin: QuestionnairePin) -> QuestionnairePin:
+    if not isinstance(pin, QuestionnairePin):
+        raise InvalidRequest("questionnaire must be a QuestionnairePin.")
+    if not pin.id.strip() or not pin.version.strip():
+        raise InvalidRequest("A questionnaire pin needs an id and a version.")
+    if not _SHA256.fullmatch(pin.sha256):
+        raise InvalidRequest("A questionnaire pin's sha256 must be 64 lowercase hexadecimal digits.")
+    return pin
+
+
+def definition_files_json(files: Mapping[str, str]) -> str:
+    """The definition files as canonical JSON: a list of [name, text] pairs, order kept."""
+    if not isinstance(files, Mapping) or not files:
+        raise InvalidRequest("definition_files must map at least one file name to its text.")
+    pairs: list[JsonValue] = []
+    for name, text in files.items():
+        if not isinstance(name, str) or not isinstance(text, str):
+            raise InvalidRequest("definition_files must map file names (text) to file contents (text).")
+        pairs.append([to_json(name, "A definition file name"), to_json(text, f"Definition file {name!r}")])
+    return canonical_json(pairs)
+
+
+def check_date(value: object, name: str) -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidRequest(f"{name} must be a date (not a datetime or text).")

@@ -1,0 +1,88 @@
+"""The settings taken from the environment: the one module that reads environment variables.
+
+Every other module asks `current()` (or the defaults below) instead of reading `os.environ`.
+Nothing needs to be set: each setting has a default, and no default depends on where the code is
+installed. Paths are relative to the working directory, the folder the app or the command line is
+started from (the repository root in the README's quick start).
+
+Variables (an empty value counts as unset):
+
+`SCREENING_DATABASE_URL`
+    Any SQLAlchemy URL of the screenings database, e.g.
+    ``postgresql+psycopg://user@host/db``. Unset: SQLite at `data/screenings.db` under the working
+    directory (`default_database_path`).
+`SCREENING_QUESTIONNAIRES`
+    A clinic's own questionnaire directory, used instead of the bundled questionnaires
+    (`bundled_questionnaires`).
+`SCREENING_CLINIC_FILE`
+    The clinic file (YAML, see `screening.config`). Unset: `clinic.yaml` in the working directory
+    when it exists, else the built-in defaults.
+
+The environment is read afresh on every call to `current()` (a few dictionary lookups), so a
+changed environment is seen without restarting the process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+DATABASE_URL_ENV = "SCREENING_DATABASE_URL"
+"""Environment variable holding any SQLAlchemy URL; unset means SQLite at `default_database_path()`."""
+
+QUESTIONNAIRES_ENV = "SCREENING_QUESTIONNAIRES"
+"""Environment variable naming a clinic's own questionnaire directory (replaces the bundled one)."""
+
+CLINIC_FILE_ENV = "SCREENING_CLINIC_FILE"
+"""Environment variable naming the clinic file; unset means `clinic.yaml` in the working directory."""
+
+_BESIDE_PACKAGE = Path(__file__).resolve().parent.parent / "questionnaires"
+
+
+class Settings(BaseModel):
+    """The settings of this process, as the environment gives them (None: not set)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str | None = None
+    """`$SCREENING_DATABASE_URL`."""
+    questionnaires: Path | None = None
+    """`$SCREENING_QUESTIONNAIRES`."""
+    clinic_file: Path | None = None
+    """`$SCREENING_CLINIC_FILE`."""
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str]) -> Settings:
+        """The settings named by `environment` (a mapping like `os.environ`)."""
+        questionnaires = environment.get(QUESTIONNAIRES_ENV)
+        clinic_file = environment.get(CLINIC_FILE_ENV)
+        return cls(
+            database_url=environment.get(DATABASE_URL_ENV) or None,
+            questionnaires=Path(questionnaires) if questionnaires else None,
+            clinic_file=Path(clinic_file) if clinic_file else None,
+        )
+
+
+def current() -> Settings:
+    """The settings as the environment gives them now."""
+    return Settings.from_environment(os.environ)
+
+
+def default_database_path() -> Path:
+    """`data/screenings.db` under the working directory (an absolute path)."""
+    return Path.cwd() / "data" / "screenings.db"
+
+
+def default_clinic_file() -> Path:
+    """`clinic.yaml` in the working directory (an absolute path; it need not exist)."""
+    return Path.cwd() / "clinic.yaml"
+
+
+def bundled_questionnaires() -> Path:
+    """The questionnaires that ship with the product: the `questionnaires` folder beside the
+    `screening` package (a source checkout, or an installation that ships the folder with it),
+    else `questionnaires/` in the working directory."""
+    return _BESIDE_PACKAGE if _BESIDE_PACKAGE.is_dir() else Path.cwd() / "questionnaires"
