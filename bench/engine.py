@@ -6,7 +6,7 @@ Measures, with `time.perf_counter` and the median of several runs:
 
 1. loading and checking the bundled questionnaires (`load_catalog`), without and with their
    worked examples;
-2. one `assess` call on a complete answer set (the SPEC's example answers file);
+2. one `assess` call on a complete answer set (the example answers file);
 3. generated questionnaires of 100 and 1,000 items, with conditions, scores, derived values and
    rules in proportion: parse, check and assess, both sizes timed side by side in the same
    process. The ratio of the 1,000-item time to the 100-item time is the growth: 10 is linear.
@@ -40,7 +40,7 @@ from screening.engine import assess  # noqa: E402
 from screening.examples import resolve_example  # noqa: E402
 from screening.loading import BUNDLED_DIRECTORY, build_catalog, load_catalog, parse_text  # noqa: E402
 
-SPEC_ANSWERS = ROOT.parent / "shared" / "examples" / "answers-example.yaml"
+EXAMPLE_ANSWERS = ROOT / "tests" / "documents" / "golden" / "answers-example.yaml"
 INTAKE_ID = "ketamine-trd-intake"
 SIZES = (100, 1000)
 GROWTH_LIMIT = 12.0
@@ -191,13 +191,13 @@ def load_and_check(name: str, text: str) -> Definition:
 # ---------------------------------------------------------------------------------------------
 
 
-def spec_answers() -> tuple[dict[str, Any], dt.date | None, dict[str, Any] | None, str]:
-    """The SPEC's example answers file (answers, date, review); the intake's first worked example
-    when that file is not next to this checkout."""
-    if SPEC_ANSWERS.exists():
-        answers_file, problems = read_answers_file(SPEC_ANSWERS)
+def example_answers() -> tuple[dict[str, Any], dt.date | None, dict[str, Any] | None, str]:
+    """The example answers file (answers, date, review); the intake's first worked example
+    when that file is missing."""
+    if EXAMPLE_ANSWERS.exists():
+        answers_file, problems = read_answers_file(EXAMPLE_ANSWERS)
         assert answers_file is not None and not problems, problems
-        return answers_file.answers, answers_file.assessed_on, answers_file.review, SPEC_ANSWERS.name
+        return answers_file.answers, answers_file.assessed_on, answers_file.review, EXAMPLE_ANSWERS.name
     catalog = load_catalog([BUNDLED_DIRECTORY], run_examples=False)
     intake = catalog.file_of(INTAKE_ID)
     assert intake is not None and intake.questionnaire is not None
@@ -208,7 +208,7 @@ def spec_answers() -> tuple[dict[str, Any], dt.date | None, dict[str, Any] | Non
 
 
 def bundled(repeats: int) -> dict[str, Any]:
-    """Load and check the bundled questionnaires, with and without examples; assess the SPEC answers."""
+    """Load and check the bundled questionnaires, with and without examples; assess the example answers."""
     catalog = load_catalog([BUNDLED_DIRECTORY], run_examples=True)  # warm-up, and a sanity check
     assert not catalog.errors, [str(issue) for issue in catalog.errors]
     load_s = median_seconds(lambda: load_catalog([BUNDLED_DIRECTORY], run_examples=False), repeats)
@@ -219,9 +219,9 @@ def bundled(repeats: int) -> dict[str, Any]:
 
     intake = catalog.get(INTAKE_ID)
     assert intake is not None
-    answers, assessed_on, review, label = spec_answers()
+    answers, assessed_on, review, label = example_answers()
     result = assess(intake, answers, assessed_on=assessed_on, review=review)
-    # Every answer is accepted; the SPEC's example may predate items added since (it is timed
+    # Every answer is accepted; the example may predate items added since (it is timed
     # as it is, and its status printed).
     assert not result.problems, result.problems
     assess_s = median_seconds(

@@ -1,4 +1,4 @@
-"""Reading an answers file (SPEC 4.1): questionnaire id, date, answers and the optional review."""
+"""Reading an answers file (docs/contract.md §1): questionnaire id, date, answers and the optional review."""
 
 from __future__ import annotations
 

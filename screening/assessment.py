@@ -1,6 +1,6 @@
 """Result types of an assessment: what the engine found, read by the CLI, the app and the documents.
 
-`Assessment.contract()` gives the assessment JSON of the data contract (SPEC 4.2): the keys
+`Assessment.contract()` gives the assessment JSON of the data contract (docs/contract.md §2): the keys
 `questionnaire`, `status`, `scores`, `derived`, `flags` and `missing` keep their meaning; further
 keys (`crisis`, `requirements`, `undetermined`, `review`, `problems`) only add information.
 """

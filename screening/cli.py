@@ -166,7 +166,7 @@ def _assess(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     # Loaded only here: ReportLab and the fonts are not needed by the other commands.
-    from screening.report.documents import write_documents  # noqa: PLC0415
+    from screening.documents.build import write_documents  # noqa: PLC0415
 
     try:
         settings = load_clinic_settings()
@@ -177,7 +177,7 @@ def _report(args: argparse.Namespace) -> int:
     if loaded is None or settings is None:
         return EXIT_PROBLEMS
     _answers, definition, result = loaded
-    # A naive --generated-at is UTC (see screening.report.documents); without it, local time now.
+    # A naive --generated-at is UTC (see screening.documents.build); without it, local time now.
     generated_at = args.generated_at or dt.datetime.now().astimezone().replace(microsecond=0)
     try:
         written, warnings = write_documents(

@@ -5,7 +5,7 @@ days. Nothing here decides: the psychiatrist chooses the plan, the weight basis 
 The review page and both documents read the same structured results from here, so they show the
 same facts and the same words.
 
-Doses are never nonsense (SPEC 5.1):
+Doses are never nonsense:
 
 * ideal body weight (Devine) is not computed below 152.4 cm (60 in), the height the formula starts
   from, and the adjusted body weight built on it is not computed either; each says why;

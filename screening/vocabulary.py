@@ -14,7 +14,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["contraindicated", "needs_review", "candidate", "incomplete"]
-"""The screening status of the assessment (SPEC 4.2), computed by the engine."""
+"""The screening status of the assessment (docs/contract.md §2.2), computed by the engine."""
 STATUSES: tuple[Status, ...] = ("contraindicated", "incomplete", "needs_review", "candidate")
 """Most serious first."""
 
@@ -71,7 +71,9 @@ ReviewField = Literal[
     "clinician", "protocol", "weight_basis", "start_date", "moved_session", "decision", "acknowledged"
 ]
 REVIEW_FIELDS: tuple[ReviewField, ...] = get_args(ReviewField)
-"""The review fields a psychiatrist sets (SPEC 4.1). `signed_at` is set by signing, never by a save."""
+"""The review fields a psychiatrist sets (docs/contract.md §1.2).
+
+`signed_at` is set by signing, never by a save."""
 
 REVIEW_FIELD_WORDS: dict[str, str] = {
     "clinician": "Clinician",
@@ -95,7 +97,7 @@ class MovedSession(BaseModel):
 
 
 class Review(BaseModel):
-    """The psychiatrist's review as recorded (SPEC 4.1).
+    """The psychiatrist's review as recorded (docs/contract.md §1.2).
 
     `acknowledged` maps the id of a fired relative flag, or of an unmet requirement, to the
     psychiatrist's note. `moved_session` moves one session of the chosen plan to another date.

@@ -73,7 +73,9 @@ def test_every_bundled_questionnaire_loads_with_examples() -> None:
 def test_architecture_doc_maps_every_core_module() -> None:
     doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
     modules = [p for p in (ROOT / "screening").glob("*.py") if p.name not in {"__init__.py", "__main__.py"}]
+    packages = [p.parent for p in (ROOT / "screening").glob("*/__init__.py")]
     unmapped = [p.name for p in modules if f"screening/{p.name}" not in doc]
+    unmapped += [f"{p.name}/" for p in packages if f"screening/{p.name}/" not in doc]
     assert unmapped == [], f"add these to the code map in docs/ARCHITECTURE.md: {unmapped}"
 
 
@@ -94,3 +96,22 @@ def test_only_ui_state_touches_session_state(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "session_state" not in text, "use ui.state helpers instead of st.session_state"
     assert "st.query_params" not in text, "use ui.state helpers instead of st.query_params"
+
+
+_CONTRACT_CITATION = re.compile(r"docs/contract\.md (§[\d.]+(?:\s*(?:,|-|–|and)\s*§[\d.]+)*)")
+_CONTRACT_SECTION = re.compile(r"^#{2,3} (\d+(?:\.\d+)*)\.? ", re.M)
+
+
+def test_every_contract_citation_names_a_section_of_docs_contract() -> None:
+    sections = set(_CONTRACT_SECTION.findall((ROOT / "docs" / "contract.md").read_text(encoding="utf-8")))
+    places = [ROOT / "app.py", ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
+    for folder in ("screening", "ui", "bench", "tests", "docs", "questionnaires"):
+        places += [p for p in (ROOT / folder).rglob("*") if p.suffix in {".py", ".md", ".yaml"}]
+    unknown = []
+    for path in places:
+        text = path.read_text(encoding="utf-8")
+        for citation in _CONTRACT_CITATION.findall(text):
+            for number in re.findall(r"§(\d+(?:\.\d+)*)", citation):
+                if number not in sections:
+                    unknown.append(f"{path.relative_to(ROOT)}: §{number}")
+    assert unknown == [], f"docs/contract.md has no such section: {unknown}"

@@ -378,7 +378,7 @@ _WIDGET_KINDS = (
 def widget_keyed(at: AppTest, prefix: str, suffix: str = "") -> Widget:
     """The one widget whose key starts with `prefix` and ends with `suffix` (amendment widgets
     carry a round number in their keys, so the next amendment's form starts afresh)."""
-    found = [
+    found: list[Widget] = [
         element
         for kind in _WIDGET_KINDS
         for element in getattr(at, kind)

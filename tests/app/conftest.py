@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_support import AppEnv
-from database_support import postgres_schema_url
 
+from tests.app.app_support import AppEnv
+from tests.database_support import postgres_schema_url
 from ui import services
 
 CLINIC_WITH_PHONE = """\

@@ -6,7 +6,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from app_support import (
+
+from tests.app.app_support import (
     BUNDLED,
     COORDINATOR,
     INTAKE_PAGE,

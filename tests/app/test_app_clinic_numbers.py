@@ -1,11 +1,11 @@
 """The app's suicide-risk banner names the clinic's emergency number and crisis lines, and no
-other (SPEC 5.1: a clinic that sets emergency 112 gets 112 everywhere)."""
+other (a clinic that sets emergency 112 gets 112 everywhere)."""
 
 from __future__ import annotations
 
 import re
 
-from app_support import (
+from tests.app.app_support import (
     COMPLETE_ANSWERS,
     COORDINATOR,
     INTAKE_PAGE,
@@ -16,7 +16,6 @@ from app_support import (
     section_of,
     seed_screening,
 )
-
 from ui import services
 
 CLINIC_112 = """\

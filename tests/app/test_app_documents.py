@@ -8,7 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
-from app_support import (
+from pypdf import PdfReader
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from tests.app.app_support import (
     COMPLETE_ANSWERS,
     COORDINATOR,
     DOCUMENTS_PAGE,
@@ -20,9 +24,6 @@ from app_support import (
     open_app,
     seed_screening,
 )
-from pypdf import PdfReader
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import AppTest
 
 DOCUMENTS = ("clinician-summary.pdf", "patient-handout.pdf")
 SIGNED_REVIEW = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app_support import (
+from tests.app.app_support import (
     ASSESSED_ON,
     COMPLETE_ANSWERS,
     COORDINATOR,
@@ -20,7 +20,6 @@ from app_support import (
     seed_screening,
     sidebar_text,
 )
-
 from ui.text import plain
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app_support import (
+from streamlit.testing.v1 import AppTest
+
+from tests.app.app_support import (
     COMPLETE_ANSWERS,
     COORDINATOR,
     INTAKE_PAGE,
@@ -27,7 +29,6 @@ from app_support import (
     seed_screening,
     widget,
 )
-from streamlit.testing.v1 import AppTest
 
 PHQ9 = section_of("phq9_1")
 

@@ -1,12 +1,14 @@
-"""The review page's dose table and session list: the dose guards (SPEC 5.1) next to the table, and
-session dates on the clinic's treatment days with every move said in words."""
+"""The review page's dose table and session list: the dose guards (screening/plans.py) next to the
+table, and session dates on the clinic's treatment days with every move said in words."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from app_support import (
+from streamlit.testing.v1 import AppTest
+
+from tests.app.app_support import (
     COMPLETE_ANSWERS,
     PSYCHIATRIST,
     REVIEW_PAGE,
@@ -19,8 +21,6 @@ from app_support import (
     seed_screening,
     widget_keyed,
 )
-from streamlit.testing.v1 import AppTest
-
 from ui import services
 
 IV = "iv-ketamine-induction"

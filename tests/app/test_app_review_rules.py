@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app_support import (
+from streamlit.testing.v1 import AppTest
+
+from screening.storage import User
+from tests.app.app_support import (
     COMPLETE_ANSWERS,
     COORDINATOR,
     INTAKE_PAGE,
@@ -23,9 +26,6 @@ from app_support import (
     sidebar_text,
     widget_keyed,
 )
-from streamlit.testing.v1 import AppTest
-
-from screening.storage import User
 
 CONTRAINDICATED = {**COMPLETE_ANSWERS, "current_mania": True}
 

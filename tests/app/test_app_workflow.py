@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app_support import (
+from streamlit.testing.v1 import AppTest
+
+from tests.app.app_support import (
     COORDINATOR,
     INTAKE_PAGE,
     PSYCHIATRIST,
@@ -30,8 +32,6 @@ from app_support import (
     sidebar_text,
     widget,
 )
-from streamlit.testing.v1 import AppTest
-
 from ui.text import plain
 
 PATIENT = "Ngozi Adébáyọ̀-Hart"

@@ -1,4 +1,5 @@
-"""Facts of the data contract (SPEC 4 and 5) that the engine tests check the bundled intake against.
+"""Facts of the data contract (docs/contract.md §1-§2) and of the intake's rules that the engine
+tests check the bundled intake against.
 
 They are written out here, not read from the questionnaire, so that a change of the YAML that
 breaks the contract fails a test.
@@ -23,7 +24,7 @@ ABSOLUTE_HISTORY = (
     "current_psychosis",
     "current_mania",
 )
-"""The absolute-contraindication history row of SPEC 4.1 (asked of everyone)."""
+"""The absolute-contraindication history row of docs/contract.md §1.1 (asked of everyone)."""
 
 RELATIVE_HISTORY = (
     "psychosis_history",
@@ -41,10 +42,10 @@ RELATIVE_HISTORY = (
     "bladder_symptoms",
     "porphyria",
 )
-"""The relative-contraindication history row of SPEC 4.1 (asked of everyone)."""
+"""The relative-contraindication history row of docs/contract.md §1.1 (asked of everyone)."""
 
 ASKED_UNLESS_MALE = {"pregnant": "absolute", "breastfeeding": "relative"}
-"""History items asked unless sex at birth is male, with their default severity (SPEC 5)."""
+"""History items asked unless sex at birth is male, with their default severity in the intake."""
 
 HISTORY_SEVERITY: dict[str, str] = {
     **dict.fromkeys(ABSOLUTE_HISTORY, "absolute"),
@@ -61,7 +62,7 @@ _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 def contract_problems(contract: dict[str, Any], definition: Definition) -> list[str]:
-    """Where an assessment JSON departs from the shape of SPEC 4.2 (empty when it conforms)."""
+    """Where an assessment JSON departs from the shape of docs/contract.md §2 (empty when it conforms)."""
     problems: list[str] = []
     missing_keys = CONTRACT_KEYS - set(contract)
     if missing_keys:

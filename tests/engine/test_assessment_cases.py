@@ -1,8 +1,8 @@
 """Data-driven assessments: tests/cases/*.yaml, through `assess()` and, for some, the real CLI.
 
-A case file names a base answers file (tests/cases/base/<name>.yaml, in the SPEC 4.1 format) and
+A case file names a base answers file (tests/cases/base/<name>.yaml, in the docs/contract.md §1 format) and
 lists cases. A case changes the base answers (`answers` merged in, `unset` removed, or `keep` only
-these) and gives fragments of the assessment JSON it must produce (SPEC 4.2). Every key given is
+these) and gives fragments of the assessment JSON it must produce (docs/contract.md §2). Every key given is
 compared exactly; `flags` is the exact set of flag ids. Cases marked `cli: true` also run through
 `python -m screening assess FILE --json` in a subprocess, whose output must equal the in-process
 assessment JSON.
@@ -22,13 +22,13 @@ from typing import Any
 
 import pytest
 import yaml
-from engine_spec_facts import HISTORY_SEVERITY, contract_problems
 
 from screening.answers_file import read_answers_file
 from screening.definition import Definition
 from screening.engine import assess
-from screening.loading import QUESTIONNAIRES_ENV
+from screening.settings import QUESTIONNAIRES_ENV
 from screening.yamlsource import load_yaml
+from tests.engine.engine_spec_facts import HISTORY_SEVERITY, contract_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_DIR = ROOT / "tests" / "cases"
@@ -111,24 +111,10 @@ def _jsonable(value: Any) -> Any:
 def differences(expect: dict[str, Any], contract: dict[str, Any]) -> list[str]:
     """What differs between a case's expectations and an assessment JSON."""
     found: list[str] = []
-    fired = [flag["id"] for flag in contract["flags"]]
     for key in ("status", "missing", "crisis", "undetermined", "problems"):
         if key in expect and contract[key] != expect[key]:
             found.append(f"{key} is {contract[key]!r}, expected {expect[key]!r}")
-    if "flags" in expect and (sorted(fired) != sorted(expect["flags"]) or len(set(fired)) != len(fired)):
-        found.append(f"flags are {fired}, expected {expect['flags']}")
-    flags = {flag["id"]: flag for flag in contract["flags"]}
-    for flag_id, refs in expect.get("triggered_by", {}).items():
-        actual = flags[flag_id]["triggered_by"] if flag_id in flags else "(did not fire)"
-        if actual != refs:
-            found.append(f"{flag_id} triggered by {actual}, expected {refs}")
-    for flag_id, note in expect.get("acknowledgements", {}).items():
-        actual = flags[flag_id].get("acknowledgement") if flag_id in flags else "(did not fire)"
-        if actual != note:
-            found.append(f"{flag_id} acknowledgement {actual!r}, expected {note!r}")
-    acknowledged = {f for f, flag in flags.items() if "acknowledgement" in flag}
-    if "acknowledgements" in expect and acknowledged != set(expect["acknowledgements"]):
-        found.append(f"acknowledged flags are {sorted(acknowledged)}")
+    found.extend(_flag_differences(expect, contract))
     for score_id, wanted in expect.get("scores", {}).items():
         if contract["scores"].get(score_id) != wanted:
             found.append(f"score {score_id} is {contract['scores'].get(score_id)}, expected {wanted}")
@@ -144,6 +130,27 @@ def differences(expect: dict[str, Any], contract: dict[str, Any]) -> list[str]:
         actual = (contract.get("review") or {}).get(key, "(absent)")
         if actual != wanted:
             found.append(f"review {key} is {actual!r}, expected {wanted!r}")
+    return found
+
+
+def _flag_differences(expect: dict[str, Any], contract: dict[str, Any]) -> list[str]:
+    """What differs in the flags: which fired, what triggered them, their acknowledgements."""
+    found: list[str] = []
+    fired = [flag["id"] for flag in contract["flags"]]
+    if "flags" in expect and (sorted(fired) != sorted(expect["flags"]) or len(set(fired)) != len(fired)):
+        found.append(f"flags are {fired}, expected {expect['flags']}")
+    flags = {flag["id"]: flag for flag in contract["flags"]}
+    for flag_id, refs in expect.get("triggered_by", {}).items():
+        actual = flags[flag_id]["triggered_by"] if flag_id in flags else "(did not fire)"
+        if actual != refs:
+            found.append(f"{flag_id} triggered by {actual}, expected {refs}")
+    for flag_id, note in expect.get("acknowledgements", {}).items():
+        actual = flags[flag_id].get("acknowledgement") if flag_id in flags else "(did not fire)"
+        if actual != note:
+            found.append(f"{flag_id} acknowledgement {actual!r}, expected {note!r}")
+    acknowledged = {f for f, flag in flags.items() if "acknowledgement" in flag}
+    if "acknowledgements" in expect and acknowledged != set(expect["acknowledgements"]):
+        found.append(f"acknowledged flags are {sorted(acknowledged)}")
     return found
 
 
@@ -211,7 +218,7 @@ def test_assessment_case_through_the_command_line(
     expected = assess(intake, case.answers, assessed_on=case.assessed_on, review=case.review).contract()
     assert printed == _jsonable(expected)
     assert differences(case.expect, printed) == []
-    # SPEC 4.2 types, as parsed back from the printed text.
+    # The types of docs/contract.md §2, as parsed back from the printed text.
     assert isinstance(printed["status"], str)
     for score in printed["scores"].values():
         assert score["value"] is None or type(score["value"]) in (int, float)
@@ -220,11 +227,9 @@ def test_assessment_case_through_the_command_line(
         assert type(flag["triggered_by"]) is list and all(type(ref) is str for ref in flag["triggered_by"])
 
 
-def test_the_spec_example_answers_file_through_the_command_line(intake: Definition) -> None:
-    """The shared example of SPEC 4.1 gives the assessment of SPEC 4.2's shape."""
-    example = ROOT.parent / "shared" / "examples" / "answers-example.yaml"
-    if not example.exists():
-        pytest.skip(f"{example} is not part of this checkout")
+def test_the_example_answers_file_through_the_command_line(intake: Definition) -> None:
+    """The example answers file (docs/contract.md §1) gives an assessment of the §2 shape."""
+    example = ROOT / "tests" / "documents" / "golden" / "answers-example.yaml"
     completed = run_cli("assess", str(example), "--json")
     assert (completed.returncode, completed.stderr) == (0, "")
     printed = json.loads(completed.stdout)
@@ -236,7 +241,8 @@ def test_the_spec_example_answers_file_through_the_command_line(intake: Definiti
 
 @pytest.mark.parametrize("item_id", sorted(HISTORY_SEVERITY))
 def test_a_history_item_raises_the_flag_named_after_it(item_id: str, intake: Definition) -> None:
-    """SPEC 4.2: a flag raised by one history item is ci.abs.<item> or ci.rel.<item>, triggered by it."""
+    """A flag raised by one history item is ci.abs.<item> or ci.rel.<item>, triggered by it
+    (docs/contract.md §2.3)."""
     case = next(case for case in CASES if case.file == "status.yaml")
     before = assess(intake, case.answers, assessed_on=case.assessed_on)
     assert before.status == "candidate"
@@ -250,7 +256,7 @@ def test_a_history_item_raises_the_flag_named_after_it(item_id: str, intake: Def
 
 
 def test_the_contract_check_itself_finds_departures(intake: Definition) -> None:
-    """contract_problems, used on every case above, does reject what SPEC 4.2 rules out."""
+    """contract_problems, used on every case above, does reject what docs/contract.md §2 rules out."""
     case = next(case for case in CASES if case.name.startswith("absolute, relative and caution"))
     good = assess(intake, case.answers, assessed_on=case.assessed_on).contract()
     assert contract_problems(good, intake) == []

@@ -1,4 +1,4 @@
-"""The command line as a user meets it (SPEC 4.3): `check` exit codes and output, and `assess` on
+"""The command line as a user meets it (docs/contract.md §3): `check` exit codes and output, and `assess` on
 bad input files: non-zero exit, one line per problem naming the item, never a traceback, never
 an answer value in the message."""
 

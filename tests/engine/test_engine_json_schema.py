@@ -1,5 +1,6 @@
-"""The exported JSON Schema of the questionnaire format (SPEC 3): a valid schema that accepts every
-bundled questionnaire and rejects what the loader rejects, as an editor would apply it to YAML."""
+"""The exported JSON Schema of the questionnaire format (docs/questionnaire.schema.json): a valid
+schema that accepts every bundled questionnaire and rejects what the loader rejects, as an editor
+would apply it to YAML."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Answer sets are drawn from the definition itself: values of the right type (mostly), of wrong
 types, out of range, missing, and random rows of repeating groups, on top of either a complete
 valid answer set with a few changes or a random subset of items. The properties are the clinical
-safety promises of SPEC 3-5.
+safety promises of docs/contract.md §2.2 and the intake's rules.
 """
 
 from __future__ import annotations
@@ -12,12 +12,6 @@ import datetime as dt
 import random
 from typing import Any
 
-from engine_spec_facts import (
-    ABSOLUTE_HISTORY,
-    HISTORY_SEVERITY,
-    STATUS_RANK,
-    contract_problems,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,6 +35,12 @@ from screening.model import (
     NotOf,
     NumberItem,
     TextItem,
+)
+from tests.engine.engine_spec_facts import (
+    ABSOLUTE_HISTORY,
+    HISTORY_SEVERITY,
+    STATUS_RANK,
+    contract_problems,
 )
 
 _CATALOG = load_catalog([BUNDLED_DIRECTORY], run_examples=False)
@@ -135,16 +135,21 @@ def plausible(item: Item, rnd: random.Random) -> Any:
             return rnd.random() < 0.03
         return rnd.random() < (0.9 if item.id in ("has_escort", "adequate_dose", "adherent") else 0.5)
     if isinstance(item, (ChoiceItem, MultiChoiceItem)):
-        options = INTAKE.options(item)
-        codes = [option.code for option in options]
-        if isinstance(item, ChoiceItem):
-            return codes[0] if rnd.random() < 0.7 else rnd.choice(codes)
-        exclusive = [option.code for option in options if option.exclusive]
-        if exclusive and rnd.random() < 0.6:
-            return [rnd.choice(exclusive)]
-        return rnd.sample([c for c in codes if c not in exclusive], rnd.choice([0, 1, 1, 2]))
+        return plausible_choice(item, rnd)
     assert isinstance(item, GroupItem)
     return [{field.id: plausible(field, rnd) for field in item.fields} for _ in range(rnd.randint(0, 6))]
+
+
+def plausible_choice(item: ChoiceItem | MultiChoiceItem, rnd: random.Random) -> Any:
+    """A valid choice: mostly the first option; for several choices, mostly one exclusive option."""
+    options = INTAKE.options(item)
+    codes = [option.code for option in options]
+    if isinstance(item, ChoiceItem):
+        return codes[0] if rnd.random() < 0.7 else rnd.choice(codes)
+    exclusive = [option.code for option in options if option.exclusive]
+    if exclusive and rnd.random() < 0.6:
+        return [rnd.choice(exclusive)]
+    return rnd.sample([c for c in codes if c not in exclusive], rnd.choice([0, 1, 1, 2]))
 
 
 RANDOM_SUBSET = st.fixed_dictionaries({}, optional={i: any_answer(item) for i, item in INTAKE.items.items()})
@@ -273,7 +278,7 @@ def test_a_contraindication_answered_yes_never_moves_toward_candidate(
     assert before.fired <= after.fired
     asked = after.items[item_id].shown
     if item_id in ABSOLUTE_HISTORY:
-        assert asked  # asked of everyone (SPEC 4.1)
+        assert asked  # asked of everyone (docs/contract.md §1.1)
     if asked and HISTORY_SEVERITY[item_id] == "absolute":
         assert after.status == "contraindicated"
         assert f"ci.abs.{item_id}" in after.fired

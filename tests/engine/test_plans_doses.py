@@ -1,4 +1,4 @@
-"""Dose guards (SPEC 5.1): Devine is not used below 152.4 cm, a basis above the protocol's mg/kg of
+"""Dose guards (screening/plans.py): Devine is not used below 152.4 cm, a basis above the protocol's mg/kg of
 actual body weight is warned, and no dose is ever zero, negative or computed from an unknown."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The esketamine plan through maintenance (SPEC 5.1, US PI): induction twice weekly in weeks 1-4,
+"""The esketamine plan through maintenance (intake 1.1, US PI): induction twice weekly in weeks 1-4,
 weekly in weeks 5-8 (dated), every 2 weeks or weekly from week 9 (described), with the SPRAVATO
 REMS patient enrollment before session 1; and the psychiatrist's move of one session
 (`Review.moved_session`): applied in order, with what it breaks said, refused out of order."""

@@ -1,4 +1,4 @@
-"""Esketamine day 1 at 28 mg from 65 (EU SmPC; a parameter of the intake, SPEC 5.1).
+"""Esketamine day 1 at 28 mg from 65 (EU SmPC; a parameter of the intake since version 1.1).
 
 The dose line of a fixed-dose plan follows the patient's age; while the age is unknown it gives
 both first doses and never guesses; a clinic that follows the US label sets the parameter to 56.

@@ -1,4 +1,4 @@
-"""Session dates on the clinic's treatment days (SPEC 5.1): never on a day the clinic does not treat,
+"""Session dates on the clinic's treatment days (intake 1.1): never on a day the clinic does not treat,
 the protocol's spacing kept, and every move said in words."""
 
 from __future__ import annotations

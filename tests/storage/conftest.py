@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock, StandInJudge
 
 from screening.storage import ScreeningDetail, Store
+from tests.storage.storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock, StandInJudge
 
 
 @pytest.fixture

@@ -12,10 +12,9 @@ import threading
 import time
 from collections.abc import Mapping
 
-from database_support import START, FakeClock
-
 from screening.storage import JsonValue, QuestionnairePin, ScreeningDetail, ScreeningStatus, User
 from screening.storage.judge import AmendmentVerdict, State
+from tests.database_support import START, FakeClock
 
 __all__ = ["START", "FakeClock"]  # re-exported: the storage tests import them from here
 
@@ -59,7 +58,7 @@ class StandInJudge:
       fires a new flag, changes the status or leaves `proceed` without what it needs reopens the
       screening, saying why and what changed; any other amendment keeps it signed.
 
-    These mirror SPEC 7; the real rules (and their wording) are tested with the workflow. Every
+    These mirror docs/contract.md §4.3; the real rules (and their wording) are tested with the workflow. Every
     call is recorded in `calls` (name, state), and `delay` seconds are slept in `status` after the
     state was read, which widens any window in which a concurrent writer could slip in.
     """

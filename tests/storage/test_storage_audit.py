@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
-from storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 
 from screening.storage import EVENT_KINDS, AuditReport, JsonValue, ScreeningDetail, Store
 from screening.storage.audit import GENESIS_HASH, event_hash
+from tests.storage.storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 
 NewScreening = Callable[..., ScreeningDetail]
 Tamper = Callable[..., None]

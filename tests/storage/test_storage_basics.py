@@ -11,17 +11,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from storage_support import (
-    COORDINATOR,
-    DEFINITION_FILES,
-    OTHER_COORDINATOR,
-    PIN,
-    PSYCHIATRIST,
-    START,
-    FakeClock,
-    StandInJudge,
-    expected_status,
-)
 
 from screening.storage import (
     DATABASE_URL_ENV,
@@ -36,6 +25,17 @@ from screening.storage import (
     User,
     database_url,
     default_database_path,
+)
+from tests.storage.storage_support import (
+    COORDINATOR,
+    DEFINITION_FILES,
+    OTHER_COORDINATOR,
+    PIN,
+    PSYCHIATRIST,
+    START,
+    FakeClock,
+    StandInJudge,
+    expected_status,
 )
 
 NewScreening = Callable[..., ScreeningDetail]

@@ -15,16 +15,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from storage_support import (
-    COORDINATOR,
-    DEFINITION_FILES,
-    OTHER_COORDINATOR,
-    PIN,
-    PSYCHIATRIST,
-    FakeClock,
-    StandInJudge,
-    expected_status,
-)
 
 from screening.storage import (
     ConflictError,
@@ -34,6 +24,16 @@ from screening.storage import (
     Store,
     User,
     WriteResult,
+)
+from tests.storage.storage_support import (
+    COORDINATOR,
+    DEFINITION_FILES,
+    OTHER_COORDINATOR,
+    PIN,
+    PSYCHIATRIST,
+    FakeClock,
+    StandInJudge,
+    expected_status,
 )
 
 OpenStore = Callable[[], Store]

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST, FakeClock, expected_status
 
 from screening.storage import (
     ConflictError,
@@ -20,6 +19,13 @@ from screening.storage import (
     Store,
 )
 from screening.storage.records import Reopening
+from tests.storage.storage_support import (
+    COORDINATOR,
+    OTHER_COORDINATOR,
+    PSYCHIATRIST,
+    FakeClock,
+    expected_status,
+)
 
 NewScreening = Callable[..., ScreeningDetail]
 

@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from database_support import postgres_schema_url
 from sqlalchemy import Boolean, Date, DateTime, Engine, MetaData, create_engine, inspect, text
 from sqlalchemy.pool import NullPool
-from storage_support import (
+
+from screening.storage import SCHEMA_VERSION, SchemaVersionError, Store
+from screening.storage import database as storage_database
+from tests.database_support import postgres_schema_url
+from tests.storage.storage_support import (
     COORDINATOR,
     DEFINITION_FILES,
     PIN,
@@ -29,9 +32,6 @@ from storage_support import (
     FakeClock,
     StandInJudge,
 )
-
-from screening.storage import SCHEMA_VERSION, SchemaVersionError, Store
-from screening.storage import database as storage_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DRAFT_ID = "00000000-0000-0000-0000-0000000000d1"

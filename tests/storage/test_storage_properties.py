@@ -13,10 +13,10 @@ from typing import Any, Literal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from storage_support import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN, status_of
 
 from screening.storage import ConflictError, JsonValue, Store
 from screening.storage.values import canonical_json, search_key
+from tests.storage.storage_support import COORDINATOR, DEFINITION_FILES, OTHER_COORDINATOR, PIN, status_of
 
 SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
 ITEMS = ("phq9_1", "weight_kg", "patient_name", "antidepressant_trials", "current_psychosis")

@@ -9,14 +9,6 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from storage_support import (
-    COORDINATOR,
-    OTHER_COORDINATOR,
-    PSYCHIATRIST,
-    FakeClock,
-    StandInJudge,
-    expected_status,
-)
 
 from screening.storage import (
     ConflictError,
@@ -28,6 +20,14 @@ from screening.storage import (
     SigningRefused,
     Store,
     User,
+)
+from tests.storage.storage_support import (
+    COORDINATOR,
+    OTHER_COORDINATOR,
+    PSYCHIATRIST,
+    FakeClock,
+    StandInJudge,
+    expected_status,
 )
 
 NewScreening = Callable[..., ScreeningDetail]

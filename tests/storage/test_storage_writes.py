@@ -8,16 +8,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from storage_support import (
-    COORDINATOR,
-    DEFINITION_FILES,
-    OTHER_COORDINATOR,
-    PIN,
-    PSYCHIATRIST,
-    FakeClock,
-    StandInJudge,
-    expected_status,
-)
 
 from screening.storage import (
     ConflictError,
@@ -28,6 +18,16 @@ from screening.storage import (
     WriteResult,
 )
 from screening.storage.judge import State
+from tests.storage.storage_support import (
+    COORDINATOR,
+    DEFINITION_FILES,
+    OTHER_COORDINATOR,
+    PIN,
+    PSYCHIATRIST,
+    FakeClock,
+    StandInJudge,
+    expected_status,
+)
 
 NewScreening = Callable[..., ScreeningDetail]
 

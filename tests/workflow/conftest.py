@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from workflow_support import FakeClock, Tamper
 
 from screening.loading import BUNDLED_DIRECTORY, Catalog, load_catalog
 from screening.workflow import Workflow
+from tests.workflow.workflow_support import FakeClock, Tamper
 
 
 @pytest.fixture(scope="session")

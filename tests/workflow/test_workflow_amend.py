@@ -1,4 +1,4 @@
-"""Amending a signed screening through the `Workflow` (SPEC 7): always with a reason; who may
+"""Amending a signed screening through the `Workflow` (docs/contract.md §4.3): always with a reason; who may
 amend what; which amendments keep the signature and which reopen the screening (the cases of
 cases/amendments.yaml); what a reopened screening looks like, how it is signed again, and what the
 history says about it all."""
@@ -9,7 +9,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from workflow_support import (
+
+from screening.workflow import AnswerInput, Refused, Workflow, changes_since, lifecycle_sentence
+from tests.workflow.workflow_support import (
     ANSWERS,
     COORDINATOR,
     HYPERTENSION_NOTE,
@@ -23,8 +25,6 @@ from workflow_support import (
     load_yaml,
     signed,
 )
-
-from screening.workflow import AnswerInput, Refused, Workflow, changes_since, lifecycle_sentence
 
 AMENDMENT_CASES: list[dict[str, Any]] = load_yaml("amendments.yaml")
 

@@ -1,4 +1,4 @@
-"""Creating, reading and answering through the `Workflow` (SPEC 7): many answers are one
+"""Creating, reading and answering through the `Workflow` (docs/contract.md §4): many answers are one
 transaction, refused answers save nothing and their messages carry no answer, and the status the
 workflow records inside each write is the engine's status of the stored answers."""
 
@@ -8,7 +8,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from workflow_support import (
+
+from screening.workflow import Conflict, ConflictError, NotFound, Refused, Workflow
+from tests.workflow.workflow_support import (
     ANSWERS,
     ASSESSED_ON,
     COORDINATOR,
@@ -18,8 +20,6 @@ from workflow_support import (
     changed,
     draft,
 )
-
-from screening.workflow import Conflict, ConflictError, NotFound, Refused, Workflow
 
 
 def test_a_new_screening_is_an_empty_draft(wf: Workflow) -> None:

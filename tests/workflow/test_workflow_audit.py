@@ -1,6 +1,6 @@
 """The audit trail and the JSON of a screening through the `Workflow`: `verify()` holds after every
 lifecycle sequence and fails once stored data is changed behind the workflow's back; replaying the
-history from empty gives the stored answers and review; `to_json()` is the SPEC 4.2 assessment plus
+history from empty gives the stored answers and review; `to_json()` is the docs/contract.md §2 assessment plus
 lifecycle, decision and revision."""
 
 from __future__ import annotations
@@ -10,7 +10,10 @@ import json
 from typing import Any
 
 import pytest
-from workflow_support import (
+
+from screening.engine import assess
+from screening.workflow import Screening, Workflow
+from tests.workflow.workflow_support import (
     ASSESSED_ON,
     COORDINATOR,
     HYPERTENSION_NOTE,
@@ -23,11 +26,8 @@ from workflow_support import (
     signed,
 )
 
-from screening.engine import assess
-from screening.workflow import Screening, Workflow
-
 ANSWER = "UPDATE answers SET value_json"
-SPEC_4_2_KEYS = {"questionnaire", "status", "scores", "derived", "flags", "missing"}
+CONTRACT_KEYS = {"questionnaire", "status", "scores", "derived", "flags", "missing"}
 
 
 def _lived(wf: Workflow) -> Screening:
@@ -125,7 +125,7 @@ def test_data_changed_behind_the_workflows_back_fails_verification(
 def test_to_json_is_the_assessment_plus_the_lifecycle(wf: Workflow) -> None:
     screening = reviewed(wf)
     data = screening.to_json()
-    assert SPEC_4_2_KEYS | {"lifecycle", "decision", "revision"} <= set(data)
+    assert CONTRACT_KEYS | {"lifecycle", "decision", "revision"} <= set(data)
     assert (data["lifecycle"], data["decision"], data["revision"]) == ("draft", "proceed", screening.revision)
     assert data["status"] == "needs_review"
     assert data["questionnaire"]["id"] == "ketamine-trd-intake"

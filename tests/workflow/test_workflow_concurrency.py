@@ -1,4 +1,4 @@
-"""Two people acting on the same revision (SPEC 7): exactly one of two psychiatrists signing or
+"""Two people acting on the same revision (docs/contract.md §4.4): exactly one of two psychiatrists signing or
 amending wins; the other gets `Conflict` naming who changed what, and nothing of the losing request
 is saved. First as sequential calls with a stale `base_revision`, then with real threads on two
 workflows (two app processes) on the same database."""
@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from workflow_support import (
+
+from screening.workflow import Conflict, ConflictError, Refused, Screening, Workflow
+from tests.workflow.workflow_support import (
     COORDINATOR,
     HYPERTENSION_NOTE,
     OTHER_PSYCHIATRIST,
@@ -21,8 +23,6 @@ from workflow_support import (
     reviewed,
     signed,
 )
-
-from screening.workflow import Conflict, ConflictError, Refused, Screening, Workflow
 
 
 def _conflict(write: Callable[[], Any]) -> ConflictError:

@@ -1,5 +1,5 @@
-"""Discarding a draft created by mistake (SPEC 7): drafts only, with a reason; the screening leaves
-the list, refuses every later write and keeps its history."""
+"""Discarding a draft created by mistake (docs/contract.md §4.3): drafts only, with a reason; the
+screening leaves the list, refuses every later write and keeps its history."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from workflow_support import ASSESSED_ON, COORDINATOR, PSYCHIATRIST, assert_consistent, draft, signed
 
 from screening.workflow import Conflict, Refused, Screening, Workflow
+from tests.workflow.workflow_support import (
+    ASSESSED_ON,
+    COORDINATOR,
+    PSYCHIATRIST,
+    assert_consistent,
+    draft,
+    signed,
+)
 
 
 def test_a_discarded_draft_leaves_the_list_and_keeps_its_history(wf: Workflow) -> None:

@@ -1,15 +1,16 @@
-"""Moving one session (`moved_session`, SPEC 5.1) is a review field like the others: recorded with
-the review, in the history with its words, amended after signing with a reason (the screening
-stays signed: a date is not a new flag), and refused when the session does not exist."""
+"""Moving one session (`moved_session`, docs/contract.md §1.2) is a review field like the others:
+recorded with the review, in the history with its words, amended after signing with a reason
+(the screening stays signed: a date is not a new flag), and refused when the session does not
+exist."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from workflow_support import PSYCHIATRIST, assert_consistent, assert_replays, reviewed, signed
 
-from screening.workflow import Refused, Workflow
+from screening.workflow import AnswerInput, Refused, Workflow
+from tests.workflow.workflow_support import PSYCHIATRIST, assert_consistent, assert_replays, reviewed, signed
 
 ESKETAMINE = {"protocol": "esketamine-induction", "weight_basis": None, "start_date": "2026-11-30"}
 
@@ -82,7 +83,7 @@ def test_amending_a_move_after_signing_keeps_the_screening_signed(wf: Workflow) 
     ],
 )
 def test_an_impossible_move_is_refused_and_nothing_is_recorded(
-    wf: Workflow, review: dict[str, object], message: str
+    wf: Workflow, review: dict[str, AnswerInput], message: str
 ) -> None:
     screening = reviewed(wf, review=ESKETAMINE)
     before = len(wf.history(screening.id))

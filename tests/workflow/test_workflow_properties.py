@@ -32,7 +32,11 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from workflow_support import (
+
+from screening.engine import assess
+from screening.storage import User
+from screening.workflow import Conflict, Refused, Screening, Workflow
+from tests.workflow.workflow_support import (
     ANSWERS,
     COORDINATOR,
     OTHER_PSYCHIATRIST,
@@ -41,10 +45,6 @@ from workflow_support import (
     assert_replays,
     draft,
 )
-
-from screening.engine import assess
-from screening.storage import User
-from screening.workflow import Conflict, Refused, Screening, Workflow
 
 ABSOLUTE_ITEMS = ("current_psychosis", "current_mania")
 RELATIVE_ITEMS = ("heart_disease", "glaucoma", "hypertension_history")

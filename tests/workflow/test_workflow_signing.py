@@ -1,4 +1,4 @@
-"""Reviews and signing through the `Workflow` (SPEC 7): only psychiatrists review and sign,
+"""Reviews and signing through the `Workflow` (docs/contract.md §4.3): only psychiatrists review and sign,
 review fields merge, signing needs a decision and 'proceed' only stands on a screening that allows
 it; a signed screening is locked. The signing rules are the cases of cases/signing.yaml."""
 
@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from workflow_support import (
+
+from screening.workflow import Conflict, Refused, Screening, Workflow, lifecycle_sentence
+from tests.workflow.workflow_support import (
     ANSWERS,
     COORDINATOR,
     HYPERTENSION_NOTE,
@@ -22,8 +24,6 @@ from workflow_support import (
     reviewed,
     signed,
 )
-
-from screening.workflow import Conflict, Refused, Screening, Workflow, lifecycle_sentence
 
 SIGNING_CASES: list[dict[str, Any]] = load_yaml("signing.yaml")
 

@@ -1,4 +1,4 @@
-"""Version 1.1.0 of the bundled intake and screenings saved under 1.0.0 (SPEC 3, issue 8).
+"""Version 1.1.0 of the bundled intake and screenings saved under 1.0.0.
 
 A saved screening pins the questionnaire's version, hash and file texts; after the bump it still
 loads, assesses and renders with 1.0.0, while new screenings use 1.1.0. The 1.0.0 texts are
@@ -16,14 +16,22 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from workflow_support import ANSWERS, ASSESSED_ON, COORDINATOR, PSYCHIATRIST, REVIEW, FakeClock, changed
 
 from screening.config import ClinicSettings
 from screening.definition import Definition, content_sha256
+from screening.documents.build import build_documents
 from screening.engine import assess
 from screening.loading import Catalog, load_catalog, load_pinned
-from screening.report.documents import build_documents
 from screening.workflow import Refused, Screening, Workflow
+from tests.workflow.workflow_support import (
+    ANSWERS,
+    ASSESSED_ON,
+    COORDINATOR,
+    PSYCHIATRIST,
+    REVIEW,
+    FakeClock,
+    changed,
+)
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires-1.0.0"
 PINNED_ORDER = ("ketamine-trd-intake.yaml", "phq9.yaml", "gad7.yaml", "asq.yaml")

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from database_support import START, FakeClock
 
 from screening.engine import assess
 from screening.storage import AuditEvent, User
 from screening.workflow import HistoryEntry, Screening, Workflow
+from tests.database_support import START, FakeClock
 
 CASES = Path(__file__).parent / "cases"
 Tamper = Callable[..., None]
