@@ -187,53 +187,19 @@ def _draw_value(screening: Screening, target: str, key: str) -> None:
         )
 
 
+_Change = tuple[dict[str, JsonValue] | None, dict[str, JsonValue] | None, dt.date | None]
+"""An amendment as `actions.amend` takes it: new answers, review fields, screening date."""
+
+
 def _amend(screening: Screening, target: str, key: str, reason_key: str) -> None:
     # A callback runs before the page reloads the screening, so the amendment is checked against the
     # revision the user saw: an amendment somebody made meanwhile is not overwritten.
     identifier = screening.id
     reason = str(state.widget_value(reason_key) or "")
-    answers: dict[str, JsonValue] | None = None
-    review: dict[str, JsonValue] | None = None
-    assessed_on: dt.date | None = None
-    value = state.widget_value(key)
-    if target.startswith(_ANSWER):
-        item = screening.definition.items[target.removeprefix(_ANSWER)]
-        new = (
-            _group_value(screening, item, key)
-            if isinstance(item, GroupItem)
-            else widgets.to_stored(item, value)
-        )
-        answers = {item.id: new}
-    elif target == _DATE:
-        if not isinstance(value, dt.date):
-            state.report_error(f"amend:{identifier}", "Choose the new screening date.")
-            return
-        assessed_on = value
-    elif target.startswith(_NOTE):
-        notes: dict[str, JsonValue] = dict(screening.review.acknowledged if screening.review else {})
-        text = str(value or "").strip()
-        if text:
-            notes[target.removeprefix(_NOTE)] = text
-        else:
-            notes.pop(target.removeprefix(_NOTE), None)
-        review = {"acknowledged": notes}
-    elif target == _REVIEW + "moved_session":
-        number = state.widget_value(f"{key}:session")
-        if isinstance(value, dt.date) and isinstance(number, int):
-            review = {"moved_session": {"session": number, "date": value.isoformat()}}
-        elif value is None:
-            review = {"moved_session": None}
-        else:
-            state.report_error(f"amend:{identifier}", "Choose the session to move.")
-            return
-    else:
-        field = target.removeprefix(_REVIEW)
-        if isinstance(value, dt.date):
-            review = {field: value.isoformat()}
-        elif isinstance(value, str):
-            review = {field: value.strip() or None}
-        else:
-            review = {field: None}
+    change = _change(screening, target, key)
+    if change is None:
+        return
+    answers, review, assessed_on = change
     amended, error = actions.amend(
         identifier, reason=reason, answers=answers, review=review, assessed_on=assessed_on
     )
@@ -245,6 +211,53 @@ def _amend(screening: Screening, target: str, key: str, reason_key: str) -> None
         state.notify("Amendment recorded. The screening is reopened: a psychiatrist signs it again.")
     else:
         state.notify("Amendment recorded. The signed decision still stands.")
+
+
+def _change(screening: Screening, target: str, key: str) -> _Change | None:
+    """The amendment the widgets of `target` give; None once what is missing has been reported."""
+    value = state.widget_value(key)
+    if target.startswith(_ANSWER):
+        item = screening.definition.items[target.removeprefix(_ANSWER)]
+        new = (
+            _group_value(screening, item, key)
+            if isinstance(item, GroupItem)
+            else widgets.to_stored(item, value)
+        )
+        return {item.id: new}, None, None
+    if target == _DATE:
+        if not isinstance(value, dt.date):
+            state.report_error(f"amend:{screening.id}", "Choose the new screening date.")
+            return None
+        return None, None, value
+    review = _review_change(screening, target, key, value)
+    return None if review is None else (None, review, None)
+
+
+def _review_change(screening: Screening, target: str, key: str, value: Any) -> dict[str, JsonValue] | None:
+    """The review fields a note, a moved session or another review field changes to; None once what
+    is missing has been reported."""
+    if target.startswith(_NOTE):
+        notes: dict[str, JsonValue] = dict(screening.review.acknowledged if screening.review else {})
+        text = str(value or "").strip()
+        if text:
+            notes[target.removeprefix(_NOTE)] = text
+        else:
+            notes.pop(target.removeprefix(_NOTE), None)
+        return {"acknowledged": notes}
+    if target == _REVIEW + "moved_session":
+        number = state.widget_value(f"{key}:session")
+        if isinstance(value, dt.date) and isinstance(number, int):
+            return {"moved_session": {"session": number, "date": value.isoformat()}}
+        if value is None:
+            return {"moved_session": None}
+        state.report_error(f"amend:{screening.id}", "Choose the session to move.")
+        return None
+    field = target.removeprefix(_REVIEW)
+    if isinstance(value, dt.date):
+        return {field: value.isoformat()}
+    if isinstance(value, str):
+        return {field: value.strip() or None}
+    return {field: None}
 
 
 def amend_panel(screening: Screening, user: User) -> None:
