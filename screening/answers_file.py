@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from screening.answers import Problem
 from screening.yamlsource import load_yaml
 
@@ -82,3 +84,21 @@ def read_answers_file(path: Path) -> tuple[AnswersFile | None, list[Problem]]:
         )
         return None, [Problem("file", f"cannot read the file: {reason}")]
     return parse_answers_text(text)
+
+
+def dump_answers_file(answers_file: AnswersFile, *, comment: str | None = None) -> str:
+    """The text of an answers file, which `parse_answers_text` reads back to the same values.
+
+    Keys keep their order (questionnaire, assessed_on, answers, review); dates are written as
+    YYYY-MM-DD; text stays text (YAML quotes whatever would read as another type). `comment`,
+    when given, is written first as `#` lines (say where the answers came from).
+    """
+    data: dict[str, Any] = {"questionnaire": answers_file.questionnaire}
+    if answers_file.assessed_on is not None:
+        data["assessed_on"] = answers_file.assessed_on
+    data["answers"] = dict(answers_file.answers)
+    if answers_file.review is not None:
+        data["review"] = dict(answers_file.review)
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    header = "".join(f"# {line}\n" if line else "#\n" for line in (comment or "").splitlines())
+    return header + body

@@ -207,7 +207,11 @@ _TABLE: tuple[Operator, ...] = (
         operand="value",
         value_types=_EQUALITY,
         fhir=Export("!=", note=f"{_FHIR_NE_NOTE}; {_PARAMETER_NOTE}"),
-        redcap=Export("[{field}] <> '{value}'", note=_PARAMETER_NOTE),
+        redcap=Export(
+            "[{field}] <> '{value}'",
+            note="REDCap '<>' is true when the field is blank, where the screening treats an unanswered"
+            f" item as unknown; {_PARAMETER_NOTE}",
+        ),
     ),
     Operator(
         key="in",
@@ -236,7 +240,12 @@ _TABLE: tuple[Operator, ...] = (
             note="one enableWhen per value with enableBehavior 'all', which then applies to all"
             f" enableWhen of the item; {_FHIR_NE_NOTE}",
         ),
-        redcap=Export("[{field}] <> '{value}'", each="and", note="in parentheses when combined"),
+        redcap=Export(
+            "[{field}] <> '{value}'",
+            each="and",
+            note="in parentheses when combined; REDCap '<>' is true when the field is blank, where the"
+            " screening treats an unanswered item as unknown",
+        ),
         takes_list=True,
     ),
     _ordering("gt", "is above", ">", lambda left, right: left > right),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
+from fhir.resources.R4B.bundle import Bundle
 from pypdf import PdfReader
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -26,6 +27,7 @@ from tests.app.app_support import (
 )
 
 DOCUMENTS = ("clinician-summary.pdf", "patient-handout.pdf")
+BUNDLE = "fhir-bundle.json"
 SIGNED_REVIEW = {
     "clinician": "R. Okafor, MD",
     "protocol": "iv-ketamine-induction",
@@ -74,9 +76,13 @@ def test_signed_screening_documents_download_and_preview(
     assert "not signed yet" not in all_text(at)
 
     downloads = _downloads(at)
-    assert set(downloads) == set(DOCUMENTS)
+    assert set(downloads) == {*DOCUMENTS, BUNDLE}
     labels = sorted(button.label for button in at.download_button)
-    assert labels == ["Download the clinician summary", "Download the patient handout"]
+    assert labels == [
+        "Download the FHIR bundle (JSON)",
+        "Download the clinician summary",
+        "Download the patient handout",
+    ]
     for name in DOCUMENTS:
         data = _served(media, downloads[name])
         assert data.startswith(b"%PDF-")
@@ -111,8 +117,8 @@ def test_missing_clinic_phone_is_warned_and_drafts_say_so(
     assert any("phone number is not configured" in w for w in warnings), warnings
     assert "This screening is not signed yet" in all_text(at)
     downloads = _downloads(at)
-    assert set(downloads) == set(DOCUMENTS)
-    assert all(_served(media, url).startswith(b"%PDF-") for url in downloads.values())
+    assert set(downloads) == {*DOCUMENTS, BUNDLE}
+    assert all(_served(media, downloads[name]).startswith(b"%PDF-") for name in DOCUMENTS)
 
 
 def test_documents_are_rebuilt_after_a_change_and_reused_otherwise(
@@ -159,3 +165,36 @@ def test_documents_of_a_reopened_screening_say_so_and_list_the_amendment(
     assert "Reopened after an amendment" in flat, flat[:2000]
     assert "Letter from cardiology." in flat
     assert "Heart disease" in flat
+
+
+def test_the_fhir_bundle_downloads_beside_the_pdfs(app_env: AppEnv, media: MemoryMediaFileStorage) -> None:
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, review=SIGNED_REVIEW, signer=PSYCHIATRIST)
+        screening = workflow.get(identifier)
+    at = open_app(PSYCHIATRIST, page=DOCUMENTS_PAGE, screening=identifier)
+    (button,) = elements_with_key(at, f"download:{BUNDLE}")
+    assert button.label == "Download the FHIR bundle (JSON)"
+    data = _served(media, _downloads(at)[BUNDLE])
+    bundle = json.loads(data.decode("utf-8"))
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "collection"
+    assert bundle["identifier"]["value"] == identifier
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    (patient,) = [r for r in resources if r["resourceType"] == "Patient"]
+    assert patient["identifier"][0]["value"] == "RK-40417"
+    responses = [r for r in resources if r["resourceType"] == "QuestionnaireResponse"]
+    assert {r["status"] for r in responses} == {"completed"}  # signed
+    assert {r["authored"] for r in responses} == {screening.assessed_on.isoformat()}
+    flags = [r["identifier"][0]["value"] for r in resources if r["resourceType"] == "Flag"]
+    assert flags == [flag.id for flag in screening.assessment.flags]
+
+    # a rerun reuses the same bytes; the download is recorded like the PDFs'
+    at.run()
+    assert _served(media, _downloads(at)[BUNDLE]) == data
+    at.download_button(key=f"download:{BUNDLE}").click().run()
+    assert_ok(at)
+    with app_env.workflow() as workflow:
+        events = [
+            e for e in workflow.store.get_screening(identifier).events if e.kind == "document_generated"
+        ]
+    assert [e.payload["document"] for e in events] == [BUNDLE]

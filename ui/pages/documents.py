@@ -10,6 +10,7 @@ import json
 import streamlit as st
 
 from screening.documents.build import Documents, build_documents
+from screening.interop.fhir_export import screening_bundle, to_json
 from ui import actions, services, state
 from ui.frame import screening_page
 from ui.summary import screening_state
@@ -45,8 +46,9 @@ content = [
     [[note.at.isoformat(), note.reason, len(note.changes)] for note in amendments],
 ]
 cache_key = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+# The FHIR bundle is kept with the PDFs and carries the same generation time.
 cached = state.cached_documents(cache_key)
-if not isinstance(cached, Documents):
+if not (isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], Documents)):
     with st.spinner("Preparing the documents…"):
         generated_at = dt.datetime.now().astimezone().replace(microsecond=0)
         documents = build_documents(
@@ -57,10 +59,21 @@ if not isinstance(cached, Documents):
             amendments=amendments,
             lifecycle=lifecycle,
         )
-    state.keep_documents(cache_key, documents)
+        bundle = to_json(
+            screening_bundle(
+                definition,
+                assessment,
+                answers=detail.answers,
+                assessed_on=detail.assessed_on,
+                review=detail.review,
+                generated_at=generated_at,
+                screening_id=detail.id,
+            )
+        ).encode("utf-8")
+    state.keep_documents(cache_key, (documents, bundle))
 else:
-    documents = cached
-assert isinstance(documents, Documents)
+    documents, bundle = cached
+assert isinstance(documents, Documents) and isinstance(bundle, bytes)
 
 for warning in documents.warnings:
     st.warning(warning, icon=":material/warning:")
@@ -93,6 +106,23 @@ def _print_button(data: bytes, label: str) -> None:
         height=45,
     )
 
+
+BUNDLE_NAME = "fhir-bundle.json"
+bundle_download, bundle_note = st.columns([1.2, 2.8], vertical_alignment="center")
+bundle_download.download_button(
+    "Download the FHIR bundle (JSON)",
+    data=bundle,
+    file_name=BUNDLE_NAME,
+    mime="application/fhir+json",
+    icon=":material/download:",
+    on_click=_record,
+    args=(BUNDLE_NAME, bundle),
+    key=f"download:{BUNDLE_NAME}",
+)
+bundle_note.caption(
+    "The screening as a FHIR R4 Bundle for another system: the patient, the answers, the scores"
+    " and vital signs as Observations, and a Flag per rule that fired."
+)
 
 summary_tab, handout_tab = st.tabs(["Clinician summary", "Patient handout"])
 for tab, name, data, title in (
