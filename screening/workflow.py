@@ -20,7 +20,10 @@ The lifecycle rules live in `screening.lifecycle.rules` and nowhere else:
   only), always with a reason, reopens it when it makes a new absolute or relative flag fire,
   changes the status, or leaves `proceed` without the notes it needs; a review amendment that
   newly records `proceed` where it could not be signed, or removes the decision, is refused;
-- a draft created by mistake can be discarded.
+- a draft created by mistake can be discarded;
+- a suicide-risk alert (a crisis rule that fires) is acknowledged as an audit event that changes
+  no answer, status or lifecycle (`acknowledge_crisis`); `crisis_alerts` says which alerts still
+  wait for one (see `screening.lifecycle.crisis`).
 
 Requests that cannot be done raise `Refused` (role, lock, rule, a wrong call) or `Conflict`
 (somebody else changed the same target since `base_revision`); their messages never carry
@@ -38,6 +41,7 @@ from typing import Any
 
 from screening.definition import Definition
 from screening.documents.content import AmendmentNote, ChangeNote, LifecycleNote
+from screening.lifecycle.crisis import CrisisAlert, crisis_alerts
 from screening.lifecycle.requests import check_answers, check_review, plain_json
 from screening.lifecycle.results import (
     AnswerInput,
@@ -71,6 +75,7 @@ __all__ = [
     "AnswerInput",
     "Conflict",
     "ConflictError",
+    "CrisisAlert",
     "HistoryEntry",
     "NotFound",
     "Refused",
@@ -270,6 +275,36 @@ class Workflow:
     ) -> AuditEvent:
         """Record that a document was generated or downloaded."""
         return self.store.record_document(screening_id, user=user, document=document, details=details)
+
+    def acknowledge_crisis(
+        self, screening_id: str, rule_ids: list[str], *, user: User, base_revision: int
+    ) -> AuditEvent:
+        """Record that `user` saw the suicide-risk alert of `rule_ids` (crisis rules that fire now)
+        as the screening stood at `base_revision`, and that the patient's safety is being
+        addressed. An audit event only: answers, review, status and lifecycle are unchanged."""
+        detail = self.store.get_screening(screening_id, events=False, files=False)
+        screening = self._screening(detail)
+        crisis = {flag.id for flag in screening.assessment.flags if flag.crisis}
+        rules = list(dict.fromkeys(rule_ids))
+        if not rules or any(rule not in crisis for rule in rules):
+            raise Refused(
+                "Only a suicide-risk alert that is raised now can be acknowledged.",
+                rule="crisis_not_raised",
+                screening_id=screening_id,
+            )
+        return self.store.record_crisis_acknowledgement(
+            screening_id, rules, user=user, seen_revision=base_revision
+        )
+
+    def crisis_alerts(self, screening: Screening) -> list[CrisisAlert]:
+        """The suicide-risk alerts of a screening (every crisis flag that fires), each with the item
+        it belongs under and whether it was acknowledged, from the stored acknowledgements."""
+        if not screening.assessment.crisis:
+            return []
+        detail = self.store.get_screening(screening.id, files=False)
+        return crisis_alerts(
+            screening.definition, screening.assessment, detail.answer_revisions, detail.events
+        )
 
     # ------------------------------------------------------------------ the trail
 

@@ -1,12 +1,13 @@
 """What every screening page starts with: the screening from the URL, the live summary in the
-sidebar, the suicide-risk banner and any notice left by a callback."""
+sidebar, the suicide-risk banner (with the alerts for the items and the dialog that waits for an
+acknowledgement, `ui.crisis`) and any notice left by a callback."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from screening.workflow import Screening
-from ui import pages, services, state
+from ui import crisis, pages, services, state
 from ui.summary import crisis_banner, live_summary
 
 
@@ -30,6 +31,7 @@ def screening_page(title: str) -> tuple[str, Screening]:
     with st.sidebar:
         live_summary(screening)
     crisis_banner(screening.assessment, services.settings())
+    crisis.prepare(screening)
     notice = state.take_notice()
     if notice:
         st.info(notice)

@@ -23,6 +23,7 @@ KIND_WORDS = {
     "reopened": "Reopened",
     "discarded": "Discarded",
     "document": "Document downloaded",
+    "crisis_acknowledged": "Suicide-risk alert acknowledged",
 }
 _WHILE_FILLING_IN = frozenset({"answer", "date", "document"})
 """Left out unless asked for: the many saves of filling in, and downloads."""
@@ -33,6 +34,8 @@ def _change(entry: HistoryEntry) -> str | None:
     label = plain(entry.target_label or "")
     if entry.kind in ("created", "discarded", "document"):
         return None
+    if entry.kind == "crisis_acknowledged":
+        return f"- {label}: {plain(entry.new_words)}"
     if entry.kind == "signed":
         return f"- Decision signed: {plain(entry.new_words)}"
     if entry.kind == "reopened":

@@ -26,9 +26,10 @@ class HistoryEntry:
     """One change of a screening, as the history panel and the summary PDF show it.
 
     `kind` is one of created, answer, date, review, signed, amended, reopened, discarded,
-    document. An amendment of three answers gives three entries with the same `revision` and
-    `reason`. `old` and `new` are the stored values; `old_words` and `new_words` say them in words
-    (patient data: for the screen and the documents, never for logs).
+    document, crisis_acknowledged. An amendment of three answers gives three entries with the
+    same `revision` and `reason`. `old` and `new` are the stored values; `old_words` and
+    `new_words` say them in words (patient data: for the screen and the documents, never for
+    logs).
     """
 
     revision: int
@@ -169,4 +170,4 @@ def lifecycle_sentence(screening: Screening | ScreeningSummary) -> str:
 
 def changes_since(entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
     """The entries that changed content (answers, date, review, lifecycle), oldest first."""
-    return [entry for entry in entries if entry.kind not in ("created", "document")]
+    return [entry for entry in entries if entry.kind not in ("created", "document", "crisis_acknowledged")]

@@ -214,6 +214,25 @@ def _document_entries(
     ]
 
 
+def _crisis_entries(
+    definition: Definition, base: dict[str, Any], payload: Mapping[str, JsonValue], reason: str | None
+) -> list[HistoryEntry]:
+    rules = payload.get("rules")
+    titles = {rule.id: rule.title for rule in definition.rules}
+    named = [titles.get(str(rule), str(rule)) for rule in rules] if isinstance(rules, list) else []
+    return [
+        HistoryEntry(
+            **base,
+            kind="crisis_acknowledged",
+            target="crisis",
+            target_label="Suicide-risk alert seen; the patient's safety is being addressed",
+            old=None,
+            new=rules if isinstance(rules, list) else None,
+            new_words="; ".join(named),
+        )
+    ]
+
+
 _EVENT_ENTRIES: dict[
     str, Callable[[Definition, dict[str, Any], Mapping[str, JsonValue], str | None], list[HistoryEntry]]
 ] = {
@@ -226,6 +245,7 @@ _EVENT_ENTRIES: dict[
     "amended": _amended_entries,
     "discarded": _discarded_entries,
     "document_generated": _document_entries,
+    "crisis_acknowledged": _crisis_entries,
 }
 """The history entries of each kind of audit event (other kinds have none)."""
 

@@ -35,6 +35,7 @@ EventKind = Literal[
     "amended",
     "discarded",
     "document_generated",
+    "crisis_acknowledged",
 ]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from screening.storage.audit import GENESIS_HASH, definition_digest
 from screening.storage.changes import Change, answer_change, assessed_on_change, review_change
-from screening.storage.core import logger, require_psychiatrist, write_result
+from screening.storage.core import check_base, logger, require_psychiatrist, write_result
 from screening.storage.errors import InvalidRequest
 from screening.storage.reads import Reads
 from screening.storage.records import (
@@ -244,5 +244,29 @@ class Writes(Reads):
             row = self._lock_live(session, screening_id)
             now = self._now()
             self._append(session, row, "document_generated", payload, user=user, now=now, content=False)
+            session.flush()
+            return audit_event(self._event_rows(session, screening_id)[-1])
+
+    def record_crisis_acknowledgement(
+        self, screening_id: str, rules: list[str], *, user: User, seen_revision: int
+    ) -> AuditEvent:
+        """Record in the audit trail that `user` saw the suicide-risk alert of `rules` as the
+        screening stood at `seen_revision` and is addressing the patient's safety now.
+
+        Not an edit, like `record_document`: answers, review, status and lifecycle stay as they
+        are, it never conflicts and moves nobody's base revision (allowed on signed screenings,
+        refused on discarded ones). Returns the event.
+        """
+        if not isinstance(rules, list) or not rules or not all(isinstance(r, str) and r for r in rules):
+            raise InvalidRequest("Name the rules whose alert was seen.", screening_id=screening_id)
+        payload: dict[str, JsonValue] = {
+            "rules": list(dict.fromkeys(rules)),
+            "seen_revision": seen_revision,
+        }
+        with self._writing() as session:
+            row = self._lock_live(session, screening_id)
+            check_base(row, seen_revision)
+            now = self._now()
+            self._append(session, row, "crisis_acknowledged", payload, user=user, now=now, content=False)
             session.flush()
             return audit_event(self._event_rows(session, screening_id)[-1])

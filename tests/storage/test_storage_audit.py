@@ -20,7 +20,7 @@ Tamper = Callable[..., None]
 
 @pytest.fixture
 def history(store: Store, new_screening: NewScreening) -> ScreeningDetail:
-    """A screening whose trail holds every kind of event but discarding (9 events)."""
+    """A screening whose trail holds every kind of event but discarding (10 events)."""
     screening = new_screening(patient_name="Ana Silva", phq9_1="several_days")  # 1-3
     store.set_answer(screening.id, "phq9_1", None, user=OTHER_COORDINATOR, base_revision=3)  # 4
     store.set_assessed_on(screening.id, date(2026, 11, 19), user=COORDINATOR, base_revision=4)  # 5
@@ -34,6 +34,9 @@ def history(store: Store, new_screening: NewScreening) -> ScreeningDetail:
         answers={"phq9_1": "not_at_all"},
     )  # 8
     store.record_document(screening.id, user=PSYCHIATRIST, document="clinician-summary.pdf")  # 9
+    store.record_crisis_acknowledgement(
+        screening.id, ["phq9.suicidal"], user=COORDINATOR, seen_revision=9
+    )  # 10
     return store.get_screening(screening.id)
 
 
@@ -46,8 +49,8 @@ def _broken_at(report: AuditReport) -> int | None:
 def test_an_untouched_trail_verifies(store: Store, history: ScreeningDetail) -> None:
     report = store.verify_audit(history.id)
     assert report.ok and report.problems == () and report.first_broken is None
-    assert report.events_checked == 9 == history.revision
-    assert "9 events, intact" in str(report)
+    assert report.events_checked == 10 == history.revision
+    assert "10 events, intact" in str(report)
     assert {event.kind for event in history.events} == set(EVENT_KINDS) - {"discarded"}
     assert history.events[0].prev_hash == GENESIS_HASH
     for previous, event in zip(history.events, history.events[1:], strict=False):
@@ -166,7 +169,7 @@ def test_events_removed_from_the_end_are_caught(
     tamper("DELETE FROM audit_events WHERE screening_id = :id AND seq >= 8", id=history.id)
     report = store.verify_audit(history.id)
     assert _broken_at(report) == 7
-    assert "ends at event #7" in str(report) and "revision 9" in str(report)
+    assert "ends at event #7" in str(report) and "revision 10" in str(report)
 
 
 def test_a_trail_deleted_entirely_is_caught(store: Store, history: ScreeningDetail, tamper: Tamper) -> None:
