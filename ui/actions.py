@@ -35,6 +35,9 @@ _REFUSALS = {
     "definition": "The questionnaire of this screening cannot be loaded.",
 }
 
+INTAKE_UNUSABLE = _REFUSALS["questionnaire"]
+"""Why no new screening can be started (the intake questionnaire has errors)."""
+
 
 def refusal_words(refused: Refused) -> str:
     """A refusal in the words the app shows (by its stable `rule`, never by its text)."""
@@ -73,21 +76,57 @@ def _keep_conflict(target: str, mine: JsonValue, conflict: ConflictError) -> Non
 # ------------------------------------------------------------------ drafts
 
 
-def create_screening(user: User) -> str | None:
-    """Open a new draft screening on today's date with the current intake questionnaire."""
+def assessed_on_key(identifier: str) -> str:
+    """The key of the intake's "Date of the screening" widget."""
+    return f"assessed-on:{identifier}"
+
+
+def new_screening() -> str | None:
+    """The stand-in id of a new, unsaved screening for the intake (nothing is stored until its
+    first answer), or None with a notice when the intake questionnaire cannot be used."""
+    if services.catalog().get(services.SCREENING_ID) is None:
+        state.notify(INTAKE_UNUSABLE)
+        return None
+    return state.new_screening()
+
+
+def _create(token: str, item_id: str, value: JsonValue, widget: str | None) -> bool:
+    """Create the screening that `token` stands for, with its first answer, in one write; the page
+    then shows the stored screening in its place (same section). Returns whether it was saved."""
+    user = state.user()
+    if user is None:
+        return False
+    chosen = state.widget_value(assessed_on_key(token))
     try:
         screening = services.workflow().create(
-            user, questionnaire=services.SCREENING_ID, assessed_on=dt.date.today()
+            user,
+            questionnaire=services.SCREENING_ID,
+            assessed_on=chosen if isinstance(chosen, dt.date) else dt.date.today(),
+            answers={item_id: value},
         )
     except Refused as refused:
-        state.notify(refusal_words(refused))
-        return None
+        if refused.rule in ("invalid_answer", "unknown_item"):
+            state.reject_answer(token, item_id, refused.detail or refusal_words(refused))
+        else:
+            state.notify(refusal_words(refused))
+        return False
+    state.accept_answer(token, item_id)
+    if widget is not None:
+        state.mark_synced(widget, state.widget_value(widget))
     state.set_revision(screening.id, screening.revision)
-    return screening.id
+    state.set_created_from(token, screening.id)
+    state.open_screening(screening.id, state.section_index(len(screening.definition.sections)))
+    return True
 
 
 def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str | None = None) -> bool:
-    """Save one answer now. Returns False when it was not saved (a conflict, a lock, a refusal)."""
+    """Save one answer now. Returns False when it was not saved (a conflict, a lock, a refusal).
+    The first answer of a new screening (`state.is_unsaved`) creates it."""
+    if state.is_unsaved(identifier):
+        created = state.created_from(identifier)
+        if created is None:
+            return value is not None and _create(identifier, item_id, value, widget)
+        identifier = created
     user = state.user()
     base = _base(identifier)
     if user is None or base is None:
@@ -107,6 +146,31 @@ def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str 
     state.accept_answer(identifier, item_id)
     if widget is not None:
         state.mark_synced(widget, state.widget_value(widget))
+    if _after_write(identifier, base, screening):
+        state.notify("Someone else also changed this screening; their answers are shown now.")
+    return True
+
+
+def save_answers(identifier: str, answers: Mapping[str, JsonValue]) -> bool:
+    """Save several answers in one write, each recorded and audited as its own answer. Returns
+    False when nothing was saved (another change to one of them, a lock, a refusal)."""
+    user = state.user()
+    base = _base(identifier)
+    if user is None or base is None or not answers:
+        return False
+    try:
+        screening = services.workflow().answer(identifier, dict(answers), user=user, base_revision=base)
+    except ConflictError as conflict:
+        state.notify(
+            f"Not saved: {conflict.changed_by} changed some of these answers meanwhile; "
+            "they are shown now, look at them again."
+        )
+        return False
+    except Refused as refused:
+        state.notify(refusal_words(refused))
+        return False
+    for item_id in answers:
+        state.accept_answer(identifier, item_id)
     if _after_write(identifier, base, screening):
         state.notify("Someone else also changed this screening; their answers are shown now.")
     return True
@@ -271,6 +335,19 @@ def record_document(identifier: str, document: str, details: Mapping[str, JsonVa
     except Exception:
         # Recording a download must never break the page; the reason is logged without patient data.
         logger.exception("Could not record a document event for screening %s", identifier)
+
+
+def acknowledge_crisis(identifier: str, rule_ids: list[str], base_revision: int) -> str | None:
+    """Record that the user saw the suicide-risk alert of `rule_ids` on the revision shown and is
+    addressing the patient's safety. Returns an error message, or None when recorded."""
+    user = state.user()
+    if user is None:
+        return "Sign in again, then acknowledge the alert."
+    try:
+        services.workflow().acknowledge_crisis(identifier, rule_ids, user=user, base_revision=base_revision)
+    except Refused as refused:
+        return refusal_words(refused)
+    return None
 
 
 def rerun() -> None:

@@ -8,11 +8,13 @@ conflicts waiting for the user to resolve.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
+from screening.lifecycle.crisis import CrisisAlert
 from screening.storage import JsonValue, User
 
 _USER = "user"
@@ -47,12 +49,42 @@ def set_user(value: User | None) -> None:
 # ------------------------------------------------------------------ where (kept in the URL)
 
 
+_UNSAVED_PREFIX = "new-"
+
+
+def new_screening() -> str:
+    """A fresh stand-in id for a new screening that is not saved yet: the intake shows it empty,
+    and its first answer creates the screening (see `ui.actions.save_answer`)."""
+    return f"{_UNSAVED_PREFIX}{uuid.uuid4().hex[:12]}"
+
+
+def is_unsaved(identifier: str) -> bool:
+    """Whether `identifier` stands for a new screening that is not saved yet."""
+    return identifier.startswith(_UNSAVED_PREFIX)
+
+
+_CREATED = "created:{token}"
+
+
+def created_from(token: str) -> str | None:
+    """The screening that the first answer given under the stand-in `token` created, if any (so a
+    second save under it, in the same run, goes to that screening instead of creating another)."""
+    value = st.session_state.get(_CREATED.format(token=token))
+    return value if isinstance(value, str) else None
+
+
+def set_created_from(token: str, identifier: str) -> None:
+    st.session_state[_CREATED.format(token=token)] = identifier
+
+
 def screening_id() -> str | None:
     """The current screening: from the URL (a refresh or a shared link), else the one this session
-    last opened, which is then put back into the URL."""
+    last opened, which is then put back into the URL. A new screening not saved yet is only ever
+    in the URL of the intake: the other pages have nothing to show for it."""
     value = st.query_params.get(SCREENING_PARAM)
     if value:
-        st.session_state[_CURRENT] = value
+        if not is_unsaved(value):
+            st.session_state[_CURRENT] = value
         return value
     remembered = st.session_state.get(_CURRENT)
     if isinstance(remembered, str) and remembered:
@@ -68,7 +100,10 @@ def open_screening(identifier: str | None, section: int = 0) -> None:
         st.query_params.pop(SCREENING_PARAM, None)
         st.query_params.pop(SECTION_PARAM, None)
         return
-    st.session_state[_CURRENT] = identifier
+    if is_unsaved(identifier):
+        st.session_state.pop(_CURRENT, None)
+    else:
+        st.session_state[_CURRENT] = identifier
     st.query_params[SCREENING_PARAM] = identifier
     set_section(section, identifier)
 
@@ -302,3 +337,18 @@ def report_error(place: str, message: str) -> None:
 def take_error(place: str) -> str | None:
     value = st.session_state.pop(_ERROR.format(place=place), None)
     return value if isinstance(value, str) else None
+
+
+# ------------------------------------------------------------------ suicide-risk alerts
+
+_CRISIS = "crisis:{screening_id}"
+
+
+def crisis_alerts(identifier: str) -> tuple[CrisisAlert, ...]:
+    """The suicide-risk alerts of the screening as the page's frame found them in this run."""
+    value = st.session_state.get(_CRISIS.format(screening_id=identifier))
+    return value if isinstance(value, tuple) else ()
+
+
+def set_crisis_alerts(identifier: str, alerts: tuple[CrisisAlert, ...]) -> None:
+    st.session_state[_CRISIS.format(screening_id=identifier)] = alerts

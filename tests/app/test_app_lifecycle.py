@@ -266,12 +266,12 @@ def test_the_list_shows_decision_and_lifecycle_and_finds_reopened_screenings(app
 
     at.multiselect(key="list-lifecycle").set_value(["reopened"]).run()
     assert_ok(at)
-    assert [b.key for b in at.button if b.label == "Open"] == [f"open:{reopened_id}"]
+    assert [b.key for b in at.button if b.label.startswith("Open screening of ")] == [f"open:{reopened_id}"]
     at.multiselect(key="list-lifecycle").set_value([]).run()
     at.multiselect(key="list-decision").set_value(["proceed"]).run()
     assert_ok(at)
-    # every "Open" button has a key (open:<id>)
-    assert sorted(cast(str, b.key) for b in at.button if b.label == "Open") == sorted(
+    # every "Open screening of …" button has a key (open:<id>)
+    assert sorted(cast(str, b.key) for b in at.button if b.label.startswith("Open screening of ")) == sorted(
         [f"open:{signed}", f"open:{reopened_id}"]
     )
 
@@ -290,7 +290,7 @@ def test_discarding_a_draft_needs_a_reason_and_hides_it(app_env: AppEnv) -> None
     at.button(key=f"discard:{mistake}").click().run()
     assert_ok(at)
     assert any("The draft was discarded." in info for info in _infos(at))
-    opened = [b.key for b in at.button if b.label == "Open"]
+    opened = [b.key for b in at.button if b.label.startswith("Open screening of ")]
     assert f"open:{mistake}" not in opened and f"open:{kept}" in opened
 
     # from the intake page: back to the list, where it is gone

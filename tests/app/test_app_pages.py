@@ -14,11 +14,16 @@ from tests.app.app_support import (
     REVIEW_PAGE,
     AppEnv,
     all_text,
+    answer,
     assert_ok,
+    current_section,
+    go_to_section,
     open_app,
     screening_id,
+    section_of,
     seed_screening,
     sidebar_text,
+    widget,
 )
 from ui.text import plain
 
@@ -66,6 +71,75 @@ def test_screenings_page_lists_drafts_and_searches_by_name(app_env: AppEnv) -> N
     assert_ok(at)
     names = [m.value for m in at.markdown if str(m.value).startswith("**")]
     assert len(names) == 1 and "Ngata" in names[0] and "RK\\-40417" in names[0]
+
+
+def test_list_buttons_say_which_screening_they_open(app_env: AppEnv) -> None:
+    with app_env.workflow() as workflow:
+        named = seed_screening(workflow, {"patient_name": "Ana Silva"}, assessed_on=dt.date(2026, 11, 20))
+        unnamed = seed_screening(workflow, {"mrn": "KC-1"}, assessed_on=dt.date(2026, 11, 21))
+    at = open_app(COORDINATOR)
+    assert at.button(key=f"open:{named}").label == "Open screening of Ana Silva, 2026-11-20"
+    assert at.button(key=f"open:{unnamed}").label == "Open screening of a patient not named yet, 2026-11-21"
+
+
+def test_new_screening_is_stored_with_its_first_answer_only(app_env: AppEnv) -> None:
+    at = open_app(COORDINATOR)
+    at.button(key="new-screening").click().run()
+    assert_ok(at)
+    unsaved = screening_id(at)
+    assert [t.value for t in at.title] == ["New screening"]
+    assert "Not saved yet" in all_text(at)
+    assert not [b for b in at.button if str(b.key).startswith("discard:")]  # nothing to discard
+    # moving around and choosing the date store nothing
+    go_to_section(at, section_of("phq9_1"))
+    at.date_input(key=f"assessed-on:{unsaved}").set_value(dt.date(2026, 11, 18)).run()
+    assert_ok(at)
+    with app_env.workflow() as workflow:
+        assert workflow.screenings() == []
+    # leaving without an answer leaves nothing behind
+    left = open_app(COORDINATOR)
+    assert "No screenings yet." in all_text(left)
+
+    answer(at, "phq9_1", "several_days")
+    identifier = screening_id(at)
+    assert identifier != unsaved
+    assert current_section(at) == section_of("phq9_1")  # the same section, now of the stored screening
+    assert widget(at, "phq9_1").value == "several_days"
+    with app_env.workflow() as workflow:
+        stored = workflow.get(identifier)
+        assert stored.answers == {"phq9_1": "several_days"}
+        assert stored.assessed_on == dt.date(2026, 11, 18)
+        assert [row.id for row in workflow.screenings()] == [identifier]
+    answer(at, "phq9_2", "not_at_all")  # later answers go to the same screening
+    with app_env.workflow() as workflow:
+        assert len(workflow.screenings()) == 1
+        assert workflow.get(identifier).answers == {"phq9_1": "several_days", "phq9_2": "not_at_all"}
+    # the discard action of a draft is on its intake
+    assert at.button(key=f"discard:{identifier}")
+
+    # back at the first address of the new screening: the stored one is shown
+    at.query_params["id"] = unsaved
+    at.run()
+    assert_ok(at)
+    assert screening_id(at) == identifier
+
+
+def test_an_invalid_first_answer_creates_nothing(app_env: AppEnv) -> None:
+    at = open_app(COORDINATOR)
+    at.button(key="new-screening").click().run()
+    answer(at, "patient_name", "Ana\x00Silva")  # a database cannot keep a NUL character
+    assert any("Not saved" in str(e.value) for e in at.error)
+    assert screening_id(at).startswith("new-")
+    with app_env.workflow() as workflow:
+        assert workflow.screenings() == []
+
+
+def test_other_pages_of_an_unsaved_screening_point_to_the_list(app_env: AppEnv) -> None:
+    at = open_app(COORDINATOR)
+    at.button(key="new-screening").click().run()
+    at.switch_page(REVIEW_PAGE).run()
+    assert_ok(at)
+    assert "does not exist" in all_text(at) or "Open a screening from the list" in all_text(at)
 
 
 def test_open_from_the_list_goes_to_the_intake(app_env: AppEnv) -> None:
@@ -174,7 +248,7 @@ def test_the_list_filters_by_screening_date(app_env: AppEnv) -> None:
     today = dt.date.today()
 
     def opened() -> int:
-        return len([button for button in at.button if button.label == "Open"])
+        return len([button for button in at.button if button.label.startswith("Open screening of ")])
 
     assert opened() == 1
     taken = at.date_input(key="list-dates")

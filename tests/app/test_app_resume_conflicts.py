@@ -45,8 +45,8 @@ def _conflict_warnings(at: AppTest) -> list[str]:
 def test_screening_resumes_after_a_server_restart_with_its_answers_and_section(app_env: AppEnv) -> None:
     at = open_app(COORDINATOR)
     at.button(key="new-screening").click().run()
+    answer(at, "patient_name", "Aiyana Redcloud")  # the first answer creates the screening
     identifier = screening_id(at)
-    answer(at, "patient_name", "Aiyana Redcloud")
     answer(at, "date_of_birth", "1990-06-15")
     go_to_section(at, section_of("episode_duration_months"))
     answer(at, "episode_duration_months", 14)

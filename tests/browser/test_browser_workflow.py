@@ -377,10 +377,20 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
     page.get_by_role("button", name="New screening").click()
     page.get_by_role("heading", name="New screening").wait_for()
     settle(page)
+    # ---- section 1 through the real widgets; nothing is stored until the first answer creates it
+    unsaved = re.search(r"[?&]id=(new-[0-9a-f]+)", page.url)
+    assert unsaved, page.url
+    assert workflow.screenings() == []
+    name_field = page.locator(f".{css_key(f'w:{unsaved.group(1)}:patient_name')}").locator("input")
+    name_field.fill(PATIENT)
+    name_field.press("Enter")
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    while not re.search(r"[?&]id=[0-9a-f]{8}-", page.url):
+        assert time.monotonic() < deadline, f"the first answer did not create the screening: {page.url}"
+        page.wait_for_timeout(100)  # lets the browser's events (the new address) reach the test
     intake = Intake(page, workflow)
-
-    # ---- section 1 through the real widgets
-    intake.type_text("patient_name", PATIENT)
+    intake.wait_saved("patient_name", PATIENT)
+    assert [row.id for row in workflow.screenings()] == [intake.identifier]
     expect(page.get_by_role("heading", name=PATIENT)).to_be_visible()
     intake.type_text("mrn", "RK-77120")
     intake.date("date_of_birth", "1984-02-29")
@@ -432,7 +442,13 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
     intake.choose("asq_1", "Yes", True)
     expect(page.get_by_text("Suicide-risk screen positive: act now")).to_be_visible()
     shoot(page, "05-intake-asq-crisis-banner")
+    # the suicide-risk dialog stays until somebody acknowledges it
+    acknowledge = page.get_by_role("button", name=re.compile("^I have seen this"))
+    acknowledge.click()
+    expect(acknowledge).to_have_count(0)
     intake.choose("asq_5", "No", False)
+    acknowledge.click()  # a non-acute positive screen, once question 5 is answered, is a new alert
+    expect(acknowledge).to_have_count(0)
     intake.choose("asq_1", "No", False)
     expect(page.get_by_text("Suicide-risk screen positive: act now")).to_have_count(0)
     for n in range(2, 5):
@@ -656,7 +672,8 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
     path = event.value.path()
     data = Path(path).read_bytes()
     assert data.startswith(b"%PDF-")
-    assert event.value.suggested_filename == "clinician-summary.pdf"
+    day = workflow.get(intake.identifier).assessed_on.isoformat()
+    assert event.value.suggested_filename == f"RK-77120_clinician-summary_{day}.pdf"
     text = "\n".join(page_.extract_text() or "" for page_ in PdfReader(io.BytesIO(data)).pages)
     assert "Ngozi" in text and "Hart" in text, text[:500]
     words = " ".join(text.split())  # table cells wrap their lines

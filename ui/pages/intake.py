@@ -1,16 +1,76 @@
-"""The intake: one section per page, every answer saved the moment it is given."""
+"""The intake: one section per page, every answer saved the moment it is given.
+
+A new screening opens here unsaved (`state.is_unsaved`): the page shows it empty, and its first
+answer creates it, so screenings opened and left without an answer never reach the list."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
 from screening.answers import Problem
-from ui import actions, discard, pages, state, widgets
+from screening.engine import assess
+from screening.storage import QuestionnairePin, ScreeningDetail
+from screening.workflow import Screening
+from ui import actions, discard, pages, services, state, widgets
 from ui.frame import screening_page
-from ui.summary import screening_state
+from ui.summary import live_summary, screening_state
 from ui.text import plain
 
-identifier, screening = screening_page("Intake")
+
+def _unsaved_page(token: str) -> Screening:
+    """The new screening `token` stands for, as it would be stored, with the frame drawn (nothing
+    to warn about yet). Stops the page when the intake questionnaire cannot be used."""
+    definition = services.catalog().get(services.SCREENING_ID)
+    user = state.user()
+    if definition is None or user is None:
+        st.title("New screening")
+        st.error(actions.INTAKE_UNUSABLE)
+        st.page_link(pages.SCREENINGS, label="Go to screenings", icon=":material/list:")
+        st.stop()
+    chosen = state.widget_value(actions.assessed_on_key(token))
+    assessed_on = chosen if isinstance(chosen, dt.date) else dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    detail = ScreeningDetail(
+        id=token,
+        questionnaire=QuestionnairePin(definition.id, definition.version, definition.sha256),
+        assessed_on=assessed_on,
+        patient_name=None,
+        mrn=None,
+        status="incomplete",
+        status_current=True,
+        revision=0,
+        created_at=now,
+        created_by_id=user.id,
+        created_by_name=user.name,
+        updated_at=now,
+        signature=None,
+        answers={},
+        answer_revisions={},
+        assessed_on_revision=0,
+        review=None,
+        review_revision=None,
+        definition_files={},
+    )
+    unsaved = Screening(detail, definition, assess(definition, {}, assessed_on=assessed_on))
+    with st.sidebar:
+        live_summary(unsaved)
+    notice = state.take_notice()
+    if notice:
+        st.info(notice)
+    return unsaved
+
+
+requested = state.screening_id()
+created = state.created_from(requested) if requested is not None and state.is_unsaved(requested) else None
+if created is not None:  # back at a new screening's first address after its first answer
+    state.open_screening(created)
+if requested is not None and state.is_unsaved(requested) and created is None:
+    identifier, screening = requested, _unsaved_page(requested)
+else:
+    identifier, screening = screening_page("Intake")
+unsaved = state.is_unsaved(identifier)
 current = identifier
 detail, definition, assessment = screening.detail, screening.definition, screening.assessment
 locked = screening.locked
@@ -21,17 +81,22 @@ header_left, header_right = st.columns([3, 2])
 with header_left:
     screening_state(screening)
 with header_right:
-    key = f"assessed-on:{identifier}"
+    key = actions.assessed_on_key(identifier)
     state.sync_widget(key, detail.assessed_on)
     st.date_input(
         "Date of the screening",
         key=key,
         format="YYYY-MM-DD",
         disabled=locked,
-        on_change=lambda: actions.set_assessed_on(current, state.widget_value(key) or detail.assessed_on),
+        # An unsaved screening keeps the date in the widget until its first answer creates it.
+        on_change=None
+        if unsaved
+        else lambda: actions.set_assessed_on(current, state.widget_value(key) or detail.assessed_on),
         help="Ages are computed at this date.",
     )
-    if screening.lifecycle == "draft":
+    if unsaved:
+        st.caption("Not saved yet: the screening is saved with its first answer.")
+    elif screening.lifecycle == "draft":
         discard.discard_control(identifier, screening.revision)
 if locked:
     st.info(
@@ -113,6 +178,7 @@ for item in view.section.items:
             locked=locked,
             assessed_on=detail.assessed_on,
         )
+    widgets.none_of_these(definition, identifier, view, item, detail.answers, assessment, locked=locked)
 if not shown_any:
     st.caption("Nothing to ask in this section for this patient.")
 

@@ -21,6 +21,14 @@ from ui import actions, discard, pages, services, state
 from ui.summary import LIFECYCLE_LOOK, STATUS_LOOK
 from ui.text import plain
 
+
+def open_label(patient_name: str | None, assessed_on: dt.date) -> str:
+    """The name of a row's "Open" button, which says which screening it opens (a screen reader
+    reads the list's buttons out of their rows)."""
+    who = plain(" ".join((patient_name or "").split())) or "a patient not named yet"
+    return f"Open screening of {who}, {assessed_on.isoformat()}"
+
+
 user = state.user()
 assert user is not None  # app.py shows the sign-in screen first
 
@@ -29,8 +37,14 @@ notice = state.take_notice()
 if notice:
     st.info(notice)
 
-if st.button("New screening", type="primary", icon=":material/add:", key="new-screening"):
-    identifier = actions.create_screening(user)
+if st.button(
+    "New screening",
+    type="primary",
+    icon=":material/add:",
+    key="new-screening",
+    help="Opens an empty intake; the screening is saved with its first answer.",
+):
+    identifier = actions.new_screening()
     if identifier is not None:
         state.open_screening(identifier)
         st.switch_page(pages.INTAKE, query_params={state.SCREENING_PARAM: identifier})
@@ -114,7 +128,11 @@ for row in rows:
                 st.caption("The status may be out of date.")
         actions_row = st.container(horizontal=True, gap="small")
         with actions_row:
-            if st.button("Open", key=f"open:{row.id}", icon=":material/open_in_new:"):
+            if st.button(
+                open_label(row.patient_name, row.assessed_on),
+                key=f"open:{row.id}",
+                icon=":material/open_in_new:",
+            ):
                 state.open_screening(row.id)
                 st.switch_page(pages.INTAKE, query_params={state.SCREENING_PARAM: row.id})
             if row.lifecycle == "draft":
