@@ -116,6 +116,14 @@ def crisis_banner(assessment: Assessment, settings: ClinicSettings) -> None:
     )
 
 
+def rule_words(definition: Definition, ids: list[str]) -> str:
+    """Rules (flags) and requirements named by their titles, for messages; an id the questionnaire
+    does not know is shown as it is."""
+    titles = {rule.id: rule.title for rule in definition.rules}
+    titles.update({requirement.id: requirement.title for requirement in definition.requirements})
+    return ", ".join(titles.get(identifier, identifier) for identifier in ids)
+
+
 def _missing_words(definition: Definition, ref: Ref) -> str:
     """A missing answer in words: the item's title, or "Trial 3: Adequate dose" in a group row."""
     if ref.item == "assessed_on":
@@ -157,7 +165,7 @@ def live_summary(screening: Screening) -> None:
     else:
         st.markdown("**Flags:** none")
     if assessment.undetermined and not assessment.missing:
-        st.markdown("**Could not be evaluated:** " + ", ".join(assessment.undetermined))
+        st.markdown("**Could not be evaluated:** " + rule_words(definition, assessment.undetermined))
     if assessment.missing:
         st.markdown(f"**Missing ({len(assessment.missing)})**")
         by_section: dict[str, list[str]] = {}

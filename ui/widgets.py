@@ -11,14 +11,15 @@ callbacks convert the widget value to the stored JSON form (dates as ISO text) a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from screening.answers import Problem
-from screening.definition import Definition
+from screening.assessment import Assessment
+from screening.definition import Definition, SectionView
 from screening.items import (
     BooleanItem,
     ChoiceItem,
@@ -31,7 +32,7 @@ from screening.items import (
     TextItem,
 )
 from screening.storage import JsonValue
-from ui import actions, state
+from ui import actions, crisis, state
 from ui.text import plain
 
 _WIDE_DATE_MIN = dt.date(1900, 1, 1)
@@ -50,8 +51,28 @@ def to_stored(item: Item, value: Any) -> JsonValue:
     return _WIDGETS[item.widget].to_stored(item, value)
 
 
-def _on_change(identifier: str, item: Item, key: str) -> None:
+def _on_change(identifier: str, item: Item, key: str, before: Any = None, exclusive: Any = ()) -> None:
+    value = state.widget_value(key)
+    if exclusive and isinstance(value, list):
+        # An option that cannot be combined with others replaces them, and is replaced by them,
+        # in the widget itself: the selection saved is always one that can be saved.
+        settled = exclusive_choice(before if isinstance(before, list) else [], value, exclusive)
+        if settled != value:
+            state.set_widget_value(key, settled)
     actions.save_answer(identifier, item.id, to_stored(item, state.widget_value(key)), widget=key)
+
+
+def exclusive_choice(before: list[str], after: list[str], exclusive: Any) -> list[str]:
+    """The selection of a multiple choice after a change from `before` to `after`, where the codes
+    in `exclusive` (e.g. "None of these") cannot be combined with others: a newly chosen exclusive
+    code clears every other choice; a newly chosen other code clears the exclusive ones."""
+    added = [code for code in after if code not in before]
+    chosen_exclusive = [code for code in added if code in exclusive]
+    if chosen_exclusive:
+        return [chosen_exclusive[-1]]
+    if added and any(code in exclusive for code in after):
+        return [code for code in after if code not in exclusive]
+    return list(after)
 
 
 def render_item(
@@ -80,15 +101,42 @@ def render_item(
         "on_change": _on_change,
         "args": (identifier, item, key),
     }
+    if isinstance(item, MultiChoiceItem):
+        exclusive = frozenset(option.code for option in definition.options(item) if option.exclusive)
+        if exclusive:
+            # The selection the widget shows now, to tell which choice the next change adds.
+            common["args"] = (identifier, item, key, state.widget_value(key), exclusive)
     draw(definition, item, label, common, assessed_on=assessed_on)
+    crisis.inline_alert(identifier, item.id)
     for problem in problems:
-        st.error(problem.message, icon=":material/error:")
-    rejected_answer(identifier, item, stored, key)
+        st.error(answer_words(definition, item, problem.message), icon=":material/error:")
+    rejected_answer(identifier, item, stored, key, definition)
     if conflict is not None:
         conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))
 
 
-def rejected_answer(identifier: str, item: Item, stored: Any, key: str | None) -> None:
+def answer_words(definition: Definition, item: Item, message: str) -> str:
+    """A message about an answer in the words of the screen: each option code it quotes ('none')
+    named by the option's label (“None of these”). The assessment's problems keep the codes."""
+    if isinstance(item, (ChoiceItem, MultiChoiceItem)):
+        for option in definition.options(item):
+            message = message.replace(f"'{option.code}'", f"“{option.label}”")
+    return message
+
+
+def problem_place(item: GroupItem, problem: Problem) -> str:
+    """Where in a repeating group a problem is, in words ("Trial 2, Weeks"), not as a path."""
+    where = problem.where
+    if where.row is None:
+        return item.name
+    place = f"{item.row_label} {where.row}"
+    field = next((member for member in item.fields if member.id == where.field), None)
+    return place if field is None else f"{place}, {field.name}"
+
+
+def rejected_answer(
+    identifier: str, item: Item, stored: Any, key: str | None, definition: Definition | None = None
+) -> None:
     """Why the workflow refused the answer the widget shows, until the widget shows a saved
     answer again (saved since, or drawn anew from the stored answer)."""
     why = state.rejected_answers(identifier).get(item.id)
@@ -97,7 +145,8 @@ def rejected_answer(identifier: str, item: Item, stored: Any, key: str | None) -
     if key is not None and state.widget_value(key) == to_widget(item, stored):
         state.accept_answer(identifier, item.id)
         return
-    st.error(f"Not saved: {plain(why)}", icon=":material/block:")
+    words = why if definition is None else answer_words(definition, item, why)
+    st.error(f"Not saved: {plain(words)}", icon=":material/block:")
 
 
 def draw(
@@ -153,6 +202,83 @@ def conflict_notice(identifier: str, target: str, conflict: state.Conflict, *, d
             args=(identifier, target),
             type="primary",
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# "None of these": a block of yes/no history questions answered No in one click
+
+NONE_OF_THESE_MIN = 3
+"""The fewest consecutive yes/no questions that make a block with a "None of these" button."""
+
+
+def yes_no_blocks(definition: Definition, view: SectionView) -> list[list[BooleanItem]]:
+    """The blocks of a section that a "None of these" button answers: each run of at least
+    `NONE_OF_THESE_MIN` consecutive yes/no questions asked of every patient (no `show_if`), in a
+    section of the screening itself. An included instrument (a validated questionnaire such as the
+    ASQ) is asked question by question, and a question asked of some patients only (a follow-up
+    question, pregnancy) is always answered on its own."""
+    if definition.questionnaire.kind != "screening" or view.origin != definition.id:
+        return []
+    blocks: list[list[BooleanItem]] = []
+    run: list[BooleanItem] = []
+    for item in [*view.section.items, None]:
+        if isinstance(item, BooleanItem) and item.show_if is None:
+            run.append(item)
+            continue
+        if len(run) >= NONE_OF_THESE_MIN:
+            blocks.append(run)
+        run = []
+    return blocks
+
+
+def none_of_these_answers(
+    block: list[BooleanItem], answers: Mapping[str, Any], shown: Collection[str]
+) -> dict[str, JsonValue]:
+    """What "None of these" saves: No for each question of the block that is shown and has no
+    answer yet. An answer already given (a Yes above all) is never changed."""
+    return {item.id: False for item in block if item.id in shown and answers.get(item.id) is None}
+
+
+def _answer_none(identifier: str, answers: dict[str, JsonValue]) -> None:
+    actions.save_answers(identifier, answers)
+
+
+def none_of_these(
+    definition: Definition,
+    identifier: str,
+    view: SectionView,
+    item: Item,
+    answers: Mapping[str, Any],
+    assessment: Assessment,
+    *,
+    locked: bool,
+) -> None:
+    """Under the last question of a block (see `yes_no_blocks`), a button that answers No to every
+    question of the block still unanswered: one write, in which each is saved and audited as its
+    own answer. Nothing is drawn elsewhere, or when every question of the block is answered."""
+    block = next((b for b in yes_no_blocks(definition, view) if b[-1].id == item.id), None)
+    if block is None or locked or state.is_unsaved(identifier):
+        return
+    shown = {item_id for item_id, item_state in assessment.items.items() if item_state.shown}
+    pending = set(state.conflicts())
+    unanswered = {
+        item_id: value
+        for item_id, value in none_of_these_answers(block, answers, shown).items()
+        if item_id not in pending
+    }
+    if not unanswered:
+        return
+    any_yes = any(answers.get(member.id) is True for member in block)
+    count = len(unanswered)
+    questions = "question" if count == 1 else f"{count} questions"
+    st.button(
+        "No to all the others" if any_yes else "None of these",
+        key=f"none-of-these:{identifier}:{block[0].id}",
+        on_click=_answer_none,
+        args=(identifier, unanswered),
+        icon=":material/done_all:",
+        help=f"Answers No to the {questions} above with no answer yet; the answers given are kept.",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,8 +390,10 @@ def render_group(
             disabled=locked,
         )
     for problem in problems:
-        st.error(f"{problem.item}: {problem.message}", icon=":material/error:")
-    rejected_answer(identifier, item, stored, None)
+        asked = next((member for member in item.fields if member.id == problem.where.field), None)
+        message = problem.message if asked is None else answer_words(definition, asked, problem.message)
+        st.error(f"{problem_place(item, problem)}: {message}", icon=":material/error:")
+    rejected_answer(identifier, item, stored, None, definition)
     conflict = state.conflicts().get(item.id)
     if conflict is not None:
         conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))

@@ -17,7 +17,7 @@ from screening.vocabulary import DECISION_WORDS, WEIGHT_BASES, WEIGHT_BASIS_WORD
 from ui import actions, amend, pages, services, state, widgets
 from ui.frame import screening_page
 from ui.history import history_panel
-from ui.summary import SEVERITY_TEXT, screening_state, signed_by
+from ui.summary import SEVERITY_TEXT, rule_words, screening_state, signed_by
 from ui.text import plain
 
 identifier, screening = screening_page("Review")
@@ -120,7 +120,7 @@ review_result = assessment.review
 if review_result and review_result.unmatched_acknowledgements:
     st.warning(
         "Acknowledgements of flags that do not fire for these answers (kept, but they apply to nothing): "
-        + ", ".join(review_result.unmatched_acknowledgements),
+        + rule_words(definition, review_result.unmatched_acknowledgements),
         icon=":material/info:",
     )
 for requirement in assessment.requirements:
