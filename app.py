@@ -11,6 +11,9 @@ st.set_page_config(
 user = auth.current_user()
 # The pages are registered before the sign-in check, so the page named in the URL (a refresh, a
 # shared link) is still the one shown once the user has signed in, not the default page.
+setup = [st.Page(pages.QUESTIONNAIRES, title="Questionnaires", icon=":material/rule:")]
+if user is not None and services.administers(user):  # the clinic's administrators only
+    setup.append(st.Page(pages.SETUP, title="Clinic settings", icon=":material/settings:"))
 navigation = st.navigation(
     {
         "Screening": [
@@ -19,7 +22,7 @@ navigation = st.navigation(
             st.Page(pages.REVIEW, title="Review and sign", icon=":material/fact_check:"),
             st.Page(pages.DOCUMENTS, title="Documents", icon=":material/picture_as_pdf:"),
         ],
-        "Setup": [st.Page(pages.QUESTIONNAIRES, title="Questionnaires", icon=":material/rule:")],
+        "Setup": setup,
     },
     position="sidebar" if user is not None else "hidden",
 )

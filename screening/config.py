@@ -8,6 +8,9 @@ Read from a YAML file: `$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the worki
 exists, else built-in defaults (see `screening.settings`). Defaults never invent a clinic's contact
 details: an unset phone number prints as "not configured" and the documents report it.
 
+`save_clinic_settings` writes the settings a clinic edits in the app back to that file (validated
+by the same model, written atomically, every other key kept).
+
 A file that cannot be used at all raises `ConfigError`. A `treatment_days` list that names an
 unknown weekday or is empty does not: the default (Monday to Friday) is used for it and the
 settings carry one line saying so in `ClinicSettings.problems`.
@@ -15,15 +18,19 @@ settings carry one line saying so in `ClinicSettings.problems`.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from screening import settings
 from screening.settings import default_clinic_file
-from screening.yamlsource import load_yaml
+from screening.yamlsource import YamlDocument, load_yaml
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
@@ -76,6 +83,26 @@ PLACEHOLDERS = ("emergency_number", "iv_fasting")
 def placeholder_names(text: str) -> list[str]:
     """The placeholder names in ``text``, known or not, in order."""
     return _PLACEHOLDER.findall(text)
+
+
+_PHONE = re.compile(r"\+?[0-9(][0-9 ()./-]*(?:\s*(?:ext\.?|x)\s*[0-9]+)?", re.IGNORECASE)
+_SHORT_NUMBER = re.compile(r"[0-9](?:[0-9 -]*[0-9])?")
+
+
+def _check_phone(value: str) -> str:
+    """A phone number: digits with spaces, + ( ) - . / and an optional extension ("ext. 12")."""
+    digits = sum(character.isdigit() for character in value)
+    if not _PHONE.fullmatch(value.strip()) or not 3 <= digits <= 20:
+        raise ValueError('enter a phone number with digits, e.g. "+1 555 010 2000" or "(555) 010-2000"')
+    return value
+
+
+def _check_emergency_number(value: str) -> str:
+    """The number to dial in an emergency: 2 to 15 digits (spaces or hyphens between them allowed)."""
+    digits = sum(character.isdigit() for character in value)
+    if not _SHORT_NUMBER.fullmatch(value.strip()) or not 2 <= digits <= 15:
+        raise ValueError('enter the number to dial in an emergency, digits only, e.g. "911" or "112"')
+    return value
 
 
 class CrisisLine(BaseModel):
@@ -173,11 +200,9 @@ def clinic_file() -> Path | None:
     return default if default.exists() else None
 
 
-def load_clinic_settings(path: Path | None = None) -> ClinicSettings:
-    """The clinic settings from `path` (default: see module docstring)."""
-    path = path or clinic_file()
-    if path is None:
-        return ClinicSettings()
+def _read_yaml(path: Path) -> YamlDocument:
+    """A clinic file parsed, with positions; `ConfigError` (with file, line and column) when it
+    cannot be read or parsed."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -186,6 +211,15 @@ def load_clinic_settings(path: Path | None = None) -> ClinicSettings:
     if document.problems:
         first = document.problems[0]
         raise ConfigError(f"{path}:{first.position.line}:{first.position.column}: {first.message}")
+    return document
+
+
+def load_clinic_settings(path: Path | None = None) -> ClinicSettings:
+    """The clinic settings from `path` (default: see module docstring)."""
+    path = path or clinic_file()
+    if path is None:
+        return ClinicSettings()
+    document = _read_yaml(path)
     data = document.data or {}
     problems: list[str] = []
     if isinstance(data, dict) and "treatment_days" in data:
@@ -208,3 +242,156 @@ def load_clinic_settings(path: Path | None = None) -> ClinicSettings:
         raise ConfigError(f"{path}:{position.line}:{position.column}: {where}: {detail['msg']}") from None
     settings._problems = tuple(problems)
     return settings
+
+
+EDITABLE_SETTINGS = ("name", "phone", "emergency_number", "crisis_lines", "treatment_days", "iv_fasting")
+"""The settings the app's setup page edits; every other key of the clinic file is kept as it is."""
+
+_REQUIRED = ("name", "emergency_number")
+
+_FILE_HEADER = """\
+# Clinic settings (see clinic.example.yaml for every setting and what it means).
+# Written by the app's Clinic settings page; editing this file by hand works too.
+"""
+
+
+class InvalidSettings(ValueError):
+    """Settings that do not validate; `errors` maps each setting (``name``, ``phone``, or e.g.
+    ``crisis_lines.1.contact``) to what is wrong with it, in words."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{where}: {message}" for where, message in errors.items()))
+        self.errors = dict(errors)
+
+
+def settings_file() -> Path:
+    """The file the clinic settings are written to: `$SCREENING_CLINIC_FILE`, else `clinic.yaml`
+    in the working directory (whether or not it exists yet)."""
+    return settings.current().clinic_file or default_clinic_file()
+
+
+def _stored(value: Any) -> Any:
+    """A value as the form gives it, tidied for the file: text stripped, empty text is unset."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (list, tuple)):
+        return [_stored(entry) for entry in value]
+    if isinstance(value, Mapping):
+        return {key: "" if (tidy := _stored(entry)) is None else tidy for key, entry in value.items()}
+    return value
+
+
+def _message(detail: Any) -> str:
+    message = str(detail["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _blank_crisis_lines(lines: Any) -> dict[str, str]:
+    """A crisis line without its name or its number tells the patient nothing."""
+    if not isinstance(lines, list):
+        return {}
+    return {
+        f"crisis_lines.{index}.{part}": "enter both the line's name and its number or text"
+        for index, line in enumerate(lines)
+        if isinstance(line, Mapping)
+        for part in ("label", "contact")
+        if isinstance(line.get(part, ""), str) and not line.get(part, "").strip()
+    }
+
+
+def save_clinic_settings(path: Path, changes: Mapping[str, Any]) -> ClinicSettings:
+    """Write `changes` (settings of `EDITABLE_SETTINGS`; None or empty text unsets an optional one) into the
+    clinic file at `path`, keeping every other key of the file, and return the settings as read back.
+
+    Nothing is written when the result does not validate with `ClinicSettings`: `InvalidSettings`
+    names each setting at fault. A file that exists but cannot be read raises `ConfigError`. The file
+    is replaced atomically (a temporary file beside it, then a rename); comments are not kept.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE_SETTINGS))
+    if unknown:
+        raise ValueError(f"not an editable clinic setting: {', '.join(unknown)}")
+    data: dict[str, Any] = {}
+    if path.exists():
+        found = _read_yaml(path).data
+        if found is not None and not isinstance(found, dict):
+            raise ConfigError(f"{path}:1:1: the clinic file must be a mapping of settings")
+        data = dict(found or {})
+    for key, value in changes.items():
+        tidy = _stored(value)
+        if tidy is None and key in _REQUIRED:
+            tidy = ""  # left empty: said so, never replaced by the default
+        if tidy is None:
+            data.pop(key, None)
+        else:
+            data[key] = tidy
+    errors = _blank_crisis_lines(data.get("crisis_lines")) if "crisis_lines" in changes else {}
+    errors.update(_entry_errors(changes, data))
+    try:
+        validated = ClinicSettings.model_validate(data)
+    except ValidationError as error:
+        for detail in error.errors():
+            where = ".".join(str(part) for part in detail["loc"]) or "file"
+            errors.setdefault(where, _message(detail))
+    if errors:
+        raise InvalidSettings(errors)
+    written = validated.model_dump(mode="json")
+    for key in changes:
+        if key in data:
+            data[key] = written[key]
+    _write_atomically(path, _FILE_HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return load_clinic_settings(path)
+
+
+_ENTRY_CHECKS: dict[str, Callable[[str], str]] = {
+    "name": lambda value: value if value.strip() else _refuse("enter the clinic's name"),
+    "phone": _check_phone,
+    "emergency_number": _check_emergency_number,
+}
+"""What the Setup page asks of what is typed. Loading a file is more lenient on purpose: a clinic
+file written by hand with, say, a phone number in words still loads (the settings it holds,
+roles included, stay in force); only what is saved from the page must have this shape."""
+
+
+def _refuse(message: str) -> str:
+    raise ValueError(message)
+
+
+def _entry_errors(changes: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for key, check in _ENTRY_CHECKS.items():
+        value = data.get(key)
+        if key not in changes or not isinstance(value, str) or (key == "phone" and not value.strip()):
+            continue
+        try:
+            check(value)
+        except ValueError as error:
+            errors[key] = str(error)
+    return errors
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def may_edit_settings(settings: ClinicSettings, role: str, *identities: str | None) -> bool:
+    """Whether a user administers the clinic settings: a psychiatrist listed in `roles.psychiatrists`
+    (matched by email or, in local mode, name), or any psychiatrist while nobody is listed (a clinic
+    being set up for the first time)."""
+    if role != "psychiatrist":
+        return False
+    listed = {entry.strip().casefold() for entry in settings.roles.psychiatrists}
+    if not listed:
+        return True
+    return any(identity and identity.strip().casefold() in listed for identity in identities)

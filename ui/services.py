@@ -14,9 +14,9 @@ from pathlib import Path
 import streamlit as st
 
 from screening import settings as environment
-from screening.config import ClinicSettings, ConfigError, load_clinic_settings
+from screening.config import ClinicSettings, ConfigError, load_clinic_settings, may_edit_settings
 from screening.loading import Catalog, default_directory, load_catalog
-from screening.storage import database_url
+from screening.storage import User, database_url
 from screening.workflow import NotFound, Refused, Screening, Workflow
 
 SCREENING_ID = "ketamine-trd-intake"
@@ -72,6 +72,17 @@ def settings() -> ClinicSettings:
     """The clinic settings; a broken clinic file falls back to defaults (see `settings_error`)."""
     value = _settings("clinic")
     return value if isinstance(value, ClinicSettings) else ClinicSettings()
+
+
+def reload_settings() -> None:
+    """Forget the clinic settings so every session reads the clinic file again (after it was saved)."""
+    _settings.clear()
+
+
+def administers(user: User) -> bool:
+    """Whether `user` may edit the clinic settings (see `screening.config.may_edit_settings`)."""
+    email = user.id.removeprefix("oidc:") if user.id.startswith("oidc:") else None
+    return may_edit_settings(settings(), user.role, user.name, email)
 
 
 def settings_error() -> str | None:

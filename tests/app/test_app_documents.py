@@ -14,6 +14,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from tests.app.app_support import (
+    ASSESSED_ON,
     COMPLETE_ANSWERS,
     COORDINATOR,
     DOCUMENTS_PAGE,
@@ -77,6 +78,14 @@ def test_signed_screening_documents_download_and_preview(
 
     downloads = _downloads(at)
     assert set(downloads) == {*DOCUMENTS, BUNDLE}
+    # saved under the MRN, the document and the screening's date
+    saved_as = {name: media.get_file(url.rsplit("/", 1)[-1]).filename for name, url in downloads.items()}
+    day = ASSESSED_ON.isoformat()
+    assert saved_as == {
+        "clinician-summary.pdf": f"RK-40417_clinician-summary_{day}.pdf",
+        "patient-handout.pdf": f"RK-40417_patient-handout_{day}.pdf",
+        "fhir-bundle.json": f"RK-40417_fhir-bundle_{day}.json",
+    }
     labels = sorted(button.label for button in at.download_button)
     assert labels == [
         "Download the FHIR bundle (JSON)",
@@ -117,8 +126,9 @@ def test_missing_clinic_phone_is_warned_and_drafts_say_so(
     assert any("phone number is not configured" in w for w in warnings), warnings
     assert "This screening is not signed yet" in all_text(at)
     downloads = _downloads(at)
-    assert set(downloads) == {*DOCUMENTS, BUNDLE}
-    assert all(_served(media, downloads[name]).startswith(b"%PDF-") for name in DOCUMENTS)
+    assert set(downloads) == {DOCUMENTS[0], BUNDLE}  # the handout waits for the clinic's phone number
+    assert "until the clinic's phone number is set" in all_text(at)
+    assert _served(media, downloads[DOCUMENTS[0]]).startswith(b"%PDF-")
 
 
 def test_documents_are_rebuilt_after_a_change_and_reused_otherwise(

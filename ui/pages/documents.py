@@ -10,6 +10,7 @@ import json
 import streamlit as st
 
 from screening.documents.build import Documents, build_documents
+from screening.documents.filenames import download_name
 from screening.interop.fhir_export import screening_bundle, to_json
 from ui import actions, services, state
 from ui.frame import screening_page
@@ -44,6 +45,7 @@ content = [
     detail.assessed_on.isoformat(),
     lifecycle.sentence,
     [[note.at.isoformat(), note.reason, len(note.changes)] for note in amendments],
+    settings.model_dump(mode="json"),
 ]
 cache_key = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 # The FHIR bundle is kept with the PDFs and carries the same generation time.
@@ -85,6 +87,19 @@ def _record(name: str, data: bytes) -> None:
     )
 
 
+def _file_name(name: str) -> str:
+    """What a download of the document `name` ("clinician-summary.pdf") is saved as: the MRN (or
+    the initials), the document and the screening's date, e.g. KC-20931_clinician-summary_2026-11-18.pdf."""
+    document, _dot, extension = name.rpartition(".")
+    return download_name(
+        mrn=detail.mrn,
+        patient_name=detail.patient_name,
+        document=document,
+        on=detail.assessed_on,
+        extension=extension,
+    )
+
+
 def _print_button(data: bytes, label: str) -> None:
     """Opens the PDF in a new browser tab, ready for the browser's print dialog. The HTML is ours
     alone (a fixed label and the PDF's base64), never text a user typed."""
@@ -112,7 +127,7 @@ bundle_download, bundle_note = st.columns([1.2, 2.8], vertical_alignment="center
 bundle_download.download_button(
     "Download the FHIR bundle (JSON)",
     data=bundle,
-    file_name=BUNDLE_NAME,
+    file_name=_file_name(BUNDLE_NAME),
     mime="application/fhir+json",
     icon=":material/download:",
     on_click=_record,
@@ -124,17 +139,25 @@ bundle_note.caption(
     " and vital signs as Observations, and a Flag per rule that fired."
 )
 
+HANDOUT_HELD = (
+    "The patient handout is not offered for download or printing until the clinic's phone number is"
+    " set: it tells the patient whom to call. The clinic's psychiatrists set it under Setup, Clinic"
+    " settings."
+)
 summary_tab, handout_tab = st.tabs(["Clinician summary", "Patient handout"])
 for tab, name, data, title in (
     (summary_tab, "clinician-summary.pdf", documents.summary, "Clinician summary"),
     (handout_tab, "patient-handout.pdf", documents.handout, "Patient handout"),
 ):
     with tab:
+        if data is documents.handout and settings.missing_contacts():
+            st.warning(HANDOUT_HELD, icon=":material/block:")
+            continue
         download, printing, _rest = st.columns([1.2, 1.2, 1.6])
         download.download_button(
             f"Download the {title.lower()}",
             data=data,
-            file_name=name,
+            file_name=_file_name(name),
             mime="application/pdf",
             icon=":material/download:",
             on_click=_record,
