@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 from screening import settings
 from screening.settings import default_database_path
@@ -86,9 +88,29 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+_SQLITE_START_ATTEMPTS = 8
+
+
 def prepare_schema(engine: Engine, now: datetime) -> None:
     """Create missing tables and the schema-version row, upgrade a database of an older version
-    (in one transaction, so an upgrade happens whole or not at all), and refuse a newer one."""
+    (in one transaction, so an upgrade happens whole or not at all), and refuse a newer one.
+
+    On SQLite, several processes starting at once on one file can be told "database is locked"
+    without the busy timeout being waited for (switching the file to WAL takes it exclusively);
+    the whole transaction is then tried again, which is safe since it happens whole or not at all.
+    """
+    for attempt in range(1, _SQLITE_START_ATTEMPTS + 1):
+        try:
+            _prepare_schema(engine, now)
+            return
+        except OperationalError as error:
+            locked = engine.dialect.name == "sqlite" and "database is locked" in str(error.orig)
+            if not locked or attempt == _SQLITE_START_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)
+
+
+def _prepare_schema(engine: Engine, now: datetime) -> None:
     with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_INIT_LOCK})
