@@ -5,8 +5,6 @@ an answer value in the message."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 import yaml
 
 from screening.loading import BUNDLED_DIRECTORY
+from tests.cli_support import assert_no_traceback, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_ANSWERS = ROOT / "tests" / "cases" / "base" / "candidate.yaml"
@@ -21,21 +20,8 @@ PATIENT_NAME = "Zephyrine Quillfeather-Okonkwo"  # must never appear in a messag
 ISSUE_LINE = re.compile(r"^\S+:\d+:\d+: [EW]\d{3} \S.*$")
 
 
-def run(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screening", *arguments],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
-
-
-def _no_traceback(completed: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in completed.stderr + completed.stdout
-    assert "Error:" not in completed.stderr  # no exception class names either
+run = run_cli
+_no_traceback = assert_no_traceback
 
 
 # ------------------------------------------------------------------------------ check

@@ -11,13 +11,13 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from screening.answers_file import parse_answers_text
+from tests.cli_support import assert_no_traceback, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "tests" / "documents" / "golden" / "answers-example.yaml"
@@ -27,21 +27,8 @@ PATIENT_NAME = "Zephyrine Quillfeather-Okonkwo"  # must never appear in a messag
 HOSTILE_NAME = "Zephyrine\x1b[31m\nQuillfeather.yaml"  # an escape sequence and a line break
 
 
-def run(*arguments: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screening", *map(str, arguments)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
-
-
-def _no_traceback(completed: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in completed.stderr + completed.stdout
-    assert "Error:" not in completed.stderr  # no exception class names either
+run = run_cli
+_no_traceback = assert_no_traceback
 
 
 def _ok(completed: subprocess.CompletedProcess[str]) -> str:
