@@ -1,12 +1,13 @@
 """What the documents say, worked out without any layout: answers in words, dates, the chosen plan,
-which handout blocks and evidence apply, which trial rows count, and the numbered sources.
+which handout blocks and evidence apply, and the numbered sources. Which rows of a repeating group
+each count takes is `screening.rows` (re-exported here).
 
 Everything here reads a :class:`~screening.definition.Definition` and an
 :class:`~screening.assessment.Assessment` and nothing else. Scores, flags and statuses are never
 recomputed: they are printed as the assessment has them. Where a document needs a truth value the
-assessment does not carry (a handout block's ``show_if``, or whether one antidepressant trial counts
-toward a count), it asks the engine's :class:`~screening.engine.Evaluator` with the assessment's
-accepted answers, so the documents and the engine cannot disagree.
+assessment does not carry (a handout block's ``show_if``), it asks the engine's
+:class:`~screening.engine.Evaluator` with the assessment's accepted answers, so the documents and
+the engine cannot disagree.
 """
 
 from __future__ import annotations
@@ -18,24 +19,19 @@ from typing import Any
 
 from screening.assessment import Assessment, ItemState
 from screening.definition import Definition
-from screening.describe import OPERATOR_WORDS, describe
 from screening.engine import Evaluator
 from screening.model import (
     AgeYears,
-    AllOf,
     ChoiceItem,
-    Compare,
-    Condition,
-    Count,
     Evidence,
     GroupItem,
     HandoutBlock,
     Item,
     MultiChoiceItem,
     Option,
-    ParamRef,
     Plan,
 )
+from screening.rows import RowCount, row_counts
 from screening.vocabulary import DECISION_WORDS, LIFECYCLE_WORDS, signed_sentence
 
 __all__ = [
@@ -363,74 +359,6 @@ def handout_blocks(definition: Definition, assessment: Assessment, plan: Plan | 
         for block in definition.handout
         if _applies(block.plans, plan) and (block.show_if is None or evaluator.truth(block.show_if) is True)
     ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Repeating groups: which rows each count takes
-
-
-@dataclass(frozen=True)
-class RowCount:
-    """A count over a repeating group, and for each row whether the row is counted (None: unknown)."""
-
-    count: Count
-    rows: tuple[bool | None, ...]
-    criteria: str
-
-
-def row_counts(definition: Definition, assessment: Assessment, group_id: str) -> list[RowCount]:
-    """For every count with a ``where`` over the group, whether each answered row is counted.
-
-    Each row is assessed alone: the count is evaluated by the engine with the group holding just
-    that row, so the answer is 1 or 0 (or unknown) exactly as the engine counts it.
-    """
-    group = definition.items.get(group_id)
-    if not isinstance(group, GroupItem):
-        return []
-    answers = accepted_answers(assessment)
-    rows = answers.get(group_id)
-    rows = rows if isinstance(rows, list) else []
-    result: list[RowCount] = []
-    for derived in definition.derived.values():
-        if not isinstance(derived, Count) or derived.group != group_id or derived.where is None:
-            continue
-        counted: list[bool | None] = []
-        for row in rows:
-            evaluator = Evaluator(definition, {**answers, group_id: [row]}, assessment.assessed_on)
-            value = evaluator.derived(derived.id)
-            counted.append(None if value is None else bool(value))
-        result.append(
-            RowCount(derived, tuple(counted), describe_row_condition(definition, group, derived.where))
-        )
-    return result
-
-
-def describe_row_condition(definition: Definition, group: GroupItem, condition: Condition) -> str:
-    """A row condition in words, with the group's field labels and option labels."""
-    if isinstance(condition, AllOf):
-        return "; ".join(describe_row_condition(definition, group, part) for part in condition.all)
-    if isinstance(condition, Compare) and condition.field is not None:
-        field = definition.group_field(group, condition.field)
-        if field is not None:
-            key, operand = condition.operator
-            return f"{field.name} {OPERATOR_WORDS.get(key, key)} {_operand_words(definition, field, operand)}"
-    return describe(condition, definition)
-
-
-def _operand_words(definition: Definition, field: Item, operand: Any) -> str:
-    unit = None
-    if isinstance(operand, ParamRef):
-        parameter = definition.parameters.get(operand.param)
-        if parameter is None:
-            return operand.param
-        operand, unit = parameter.value, parameter.unit
-    if isinstance(operand, list):
-        return ", ".join(_operand_words(definition, field, value) for value in operand)
-    if isinstance(operand, bool) or field.value_type in ("choice", "multi"):
-        return value_words(definition, field, operand)
-    if isinstance(operand, (int, float)):
-        return _with_unit(operand, unit or field.unit_words)
-    return str(operand)
 
 
 # ---------------------------------------------------------------------------------------------

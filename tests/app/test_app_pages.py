@@ -184,7 +184,7 @@ def test_review_page_smoke(app_env: AppEnv) -> None:
         identifier = seed_screening(workflow)
     at = open_app(PSYCHIATRIST, page=REVIEW_PAGE, screening=identifier)
     assert [t.value for t in at.title] == ["Psychiatrist's review"]
-    assert [h.value for h in at.header] == ["Flags", "Plan", "Decision"]
+    assert [h.value for h in at.header] == ["Flags", "Plan", "Treatment criteria", "Decision"]
     assert "Hypertension" in all_text(at)
     assert at.radio(key=f"review:{identifier}:protocol")
     assert at.button(key=f"review:{identifier}:sign").disabled  # no decision yet

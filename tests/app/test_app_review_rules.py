@@ -47,9 +47,7 @@ def test_contraindicated_screening_cannot_be_signed_as_proceed(app_env: AppEnv) 
 
     at.radio(key=f"{review_key}:decision").set_value("proceed").run()
     assert_ok(at)
-    assert "Decision 'proceed' is not possible: an absolute contraindication fired." in [
-        e.value for e in at.error
-    ]
+    assert "'Proceed' is not possible: an absolute contraindication fired." in [e.value for e in at.error]
     assert at.button(key=f"{review_key}:sign").disabled
 
     at.radio(key=f"{review_key}:decision").set_value("do_not_proceed").run()

@@ -10,8 +10,9 @@ from typing import Any
 import streamlit as st
 
 from screening.assessment import FlagResult
-from screening.model import PerKgDose
+from screening.model import FieldItem, GroupItem, PerKgDose
 from screening.plans import Schedule, day_words, schedule, treatment_days_words, weight_doses
+from screening.rows import count_use, counted_groups, row_counts, source_words
 from screening.storage import JsonValue, User
 from screening.vocabulary import DECISION_WORDS, WEIGHT_BASES, WEIGHT_BASIS_WORDS
 from ui import actions, amend, pages, services, state, widgets
@@ -28,6 +29,7 @@ detail, definition, assessment = screening.detail, screening.definition, screeni
 recorded: dict[str, Any] = dict(detail.review or {})
 locked = screening.locked
 can_edit = user.role == "psychiatrist" and not locked
+PROCEED = DECISION_WORDS["proceed"]
 
 st.title("Psychiatrist's review")
 patient = plain(detail.patient_name) or "Patient not named yet"
@@ -62,10 +64,25 @@ def _triggers(flag: FlagResult) -> str:
             answer = widgets.describe_value(definition, item, detail.answers.get(ref))
             parts.append(f"{definition.title_of(ref)}: {plain(answer)}")
         else:
-            score = assessment.scores.get(ref)
-            value = score.value if score is not None else assessment.derived.get(ref)
-            parts.append(f"{definition.title_of(ref)}: {plain(str(value))}")
+            parts.append(f"{definition.title_of(ref)}: {plain(_computed_words(ref))}")
     return "; ".join(parts)
+
+
+def _computed_words(ref: str) -> str:
+    """A score or derived value in words: "17 (Moderately severe)", "28.9 kg/m²", "Yes"."""
+    score = assessment.scores.get(ref)
+    if score is not None:
+        if score.value is None:
+            return "not computed"
+        return f"{score.value:g}" + (f" ({score.band})" if score.band else "")
+    value = assessment.derived.get(ref)
+    if value is None:
+        return "not computed"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    spec = definition.derived.get(ref)
+    unit = f" {spec.unit}" if spec is not None and spec.unit else ""
+    return f"{value:g}{unit}" if isinstance(value, (int, float)) else str(value)
 
 
 notes: dict[str, str] = {
@@ -115,7 +132,7 @@ for flag in assessment.flags:
         if flag.note:
             st.caption(f"Note: {flag.note}")
         if flag.severity == "relative":
-            _note_box(flag.id, "Psychiatrist's acknowledgement (required before 'proceed')")
+            _note_box(flag.id, f"Psychiatrist's acknowledgement (required before '{PROCEED}')")
 review_result = assessment.review
 if review_result and review_result.unmatched_acknowledgements:
     st.warning(
@@ -130,8 +147,74 @@ for requirement in assessment.requirements:
                 f"**{requirement.title}: not met.** {requirement.unmet} (Source: {requirement.source})"
             )
             _note_box(
-                requirement.id, "Psychiatrist's note on the unmet requirement (required before 'proceed')"
+                requirement.id, f"Psychiatrist's note on the unmet requirement (required before '{PROCEED}')"
             )
+
+# ------------------------------------------------------------------ counts over repeating groups
+# (the treatment criteria section, shown below the plan)
+_COUNTED_WORDS = {True: "Yes", False: "No", None: "Unknown"}
+
+
+def _counted_cell(counted: bool | None, reason: str) -> str:
+    """A row's cell: Yes; No, with the parts of the rule it fails; Unknown, with what is missing."""
+    word = _COUNTED_WORDS[counted]
+    return f"{word} — {reason}" if reason else word
+
+
+def _answer_cells(fields: list[FieldItem], row: dict[str, Any]) -> dict[str, str]:
+    """A row's answers in words (option labels, yes/no labels, numbers with units), by field name."""
+    cells = {}
+    for field in fields:
+        value = row.get(field.id)
+        words = "Not answered" if value is None else widgets.describe_value(definition, field, value)
+        cells[plain(field.name)] = plain(words)
+    return cells
+
+
+def _group_counts(group: GroupItem) -> None:
+    """A repeating group's counts, each with its total, what reads it and its threshold, the rule a
+    row must meet with its sources, and a table of the rows: the row's name (its text fields),
+    whether the row counts as the engine counts it (and why not, or what is missing), and the
+    answers the rule reads."""
+    st.subheader(plain(group.name))
+    item_state = assessment.items.get(group.id)
+    if item_state is not None and not item_state.shown:
+        st.caption(plain(f"Not asked: {item_state.not_asked_reason or 'hidden'}."))
+        return
+    rows = item_state.value if item_state is not None else None
+    row_label = group.row_label.lower()
+    for count in row_counts(definition, assessment, group.id):
+        use = count_use(definition, count.count)
+        total = assessment.derived.get(count.count.id)
+        total_words = "not computed (answers missing)" if total is None else f"{total:g}"
+        lines = [f"**{plain(f'{count.count.title}: {total_words}')}**"]
+        if use.threshold:
+            lines.append(plain(f"Needed for {use.title}: {use.threshold}."))
+        elif use.title != count.count.title:
+            lines.append(plain(f"Used by {use.title}."))
+        lines.append(plain(f"A {row_label} counts when: {count.criteria}."))
+        st.markdown("  \n".join(lines))
+        sources = list(dict.fromkeys([*count.count.source, *use.sources]))
+        if sources:
+            st.caption(plain(f"Source: {source_words(definition, sources)}"))
+        if not isinstance(rows, list) or not rows:
+            continue
+        # The row's name (its text fields), the verdict, then the answers the rule reads: on a
+        # narrow screen the verdict stays in view.
+        names = [f for f in group.fields if f.value_type == "text" and f.id not in count.fields]
+        read = [f for f in group.fields if f.id in count.fields]
+        heading = f"Counts toward {use.title}"
+        table = []
+        for index, row in enumerate(rows):
+            line = {plain(group.row_label): str(index + 1)}
+            line.update(_answer_cells(names, row))
+            line[plain(heading)] = plain(_counted_cell(count.rows[index], count.reasons[index]))
+            line.update(_answer_cells(read, row))
+            table.append(line)
+        st.table(table, hide_index=True)
+    if not isinstance(rows, list) or not rows:
+        st.caption(plain(f"No {row_label} listed." if isinstance(rows, list) else "Not answered."))
+
 
 # ------------------------------------------------------------------ plan
 st.header("Plan")
@@ -259,6 +342,14 @@ if plan is not None:
     if can_edit and start is not None:
         _move_session_control(planned)
 
+# ------------------------------------------------------------------ treatment criteria
+# After the plan, just before the decision they inform.
+groups = counted_groups(definition)
+if groups:
+    st.header("Treatment criteria")
+    for group in groups:
+        _group_counts(group)
+
 # ------------------------------------------------------------------ decision and signature
 st.header("Decision")
 decision_key = _key("decision")
@@ -283,13 +374,18 @@ blocking = [
 
 
 def _finding_words(code: str, ids: list[str], text: str) -> str:
-    """A finding of the assessment in words, naming flags and requirements by their titles."""
+    """A finding of the assessment in words, naming flags and requirements by their titles and the
+    decision by its words."""
+    if code == "proceed_contraindicated":
+        return f"'{PROCEED}' is not possible: an absolute contraindication fired."
+    if code == "proceed_incomplete":
+        return f"'{PROCEED}' is not possible while required answers are missing."
     if code == "proceed_unacknowledged":
-        return "'Proceed' needs a note on every relative flag that fired; none yet on: " + ", ".join(
+        return f"'{PROCEED}' needs a note on every relative flag that fired; none yet on: " + ", ".join(
             titles.get(flag_id, flag_id) for flag_id in ids
         )
     if code == "proceed_requirement":
-        return "'Proceed' needs a note on every unmet requirement; none yet on: " + ", ".join(
+        return f"'{PROCEED}' needs a note on every unmet requirement; none yet on: " + ", ".join(
             titles.get(requirement_id, requirement_id) for requirement_id in ids
         )
     return text[:1].upper() + text[1:] + "."
