@@ -111,6 +111,16 @@ class ItemKind(Frozen):
     id: ItemId
     text: str = Field(description="The question as asked.")
     label: str | None = Field(default=None, description="A short name for summaries and tables.")
+    number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        pattern=r"^[0-9A-Za-z]+(\.[0-9A-Za-z]+)*$",
+        description=(
+            'The question\'s number as the instrument prints it (e.g. "1", "4b"), shown before '
+            'the text as "1. …"; for texts that refer to questions by number.'
+        ),
+    )
     help: str | None = None
     required: bool = True
     show_if: Condition | None = None
@@ -120,6 +130,11 @@ class ItemKind(Frozen):
     def name(self) -> str:
         """The short name for summaries: `label`, else the question text."""
         return self.label or self.text
+
+    @property
+    def numbered_text(self) -> str:
+        """The question as shown and printed: its text after its number ("1. In the past…")."""
+        return self.text if self.number is None else f"{self.number}. {self.text}"
 
     @property
     def unit_words(self) -> str | None:

@@ -8,6 +8,7 @@ conflicts waiting for the user to resolve.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -144,6 +145,27 @@ def set_section(index: int, identifier: str | None = None) -> None:
         st.session_state[_SECTIONS.format(screening_id=identifier)] = index
 
 
+_FOCUS_MOVES = "focus-moves"
+_FOCUS_PENDING = "focus-pending"
+
+
+def request_focus_move() -> None:
+    """Ask the next run of the intake to move the keyboard focus to the first question of the
+    section it shows (the user chose another section); later runs leave the focus where it is."""
+    moves = st.session_state.get(_FOCUS_MOVES)
+    st.session_state[_FOCUS_MOVES] = (moves if isinstance(moves, int) else 0) + 1
+    st.session_state[_FOCUS_PENDING] = True
+
+
+def take_focus_move() -> int | None:
+    """The number of the focus move asked for since the last run, once (None: none asked for).
+    The number tells one move from the next, so that each is carried out once."""
+    if not st.session_state.pop(_FOCUS_PENDING, False):
+        return None
+    moves = st.session_state.get(_FOCUS_MOVES)
+    return moves if isinstance(moves, int) else 0
+
+
 # ------------------------------------------------------------------ revisions and widget sync
 
 
@@ -159,6 +181,18 @@ def set_revision(identifier: str, value: int) -> None:
 def widget_key(identifier: str, item_id: str, *parts: str) -> str:
     """The session-state key of an answer's widget."""
     return ":".join(("w", identifier, item_id, *parts))
+
+
+def question_key(identifier: str, item_id: str) -> str:
+    """The key of the container an item's question is drawn in on the intake."""
+    return ":".join(("question", identifier, item_id))
+
+
+def key_class(key: str) -> str:
+    """The class Streamlit gives the element with this key, by which the page's script and style
+    sheet find it: `st-key-` and the key, each character other than a letter, digit, `-` or `_`
+    replaced by `-`."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
 def sync_widget(key: str, stored: Any) -> None:

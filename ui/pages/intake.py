@@ -6,6 +6,7 @@ answer creates it, so screenings opened and left without an answer never reach t
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import streamlit as st
 
@@ -60,6 +61,31 @@ def _unsaved_page(token: str) -> Screening:
     if notice:
         st.info(notice)
     return unsaved
+
+
+# The container of the script that moves the focus (styled to take no room, `ui.style`).
+FOCUS_MOVE_KEY = "focus-move"
+
+_FOCUS_SCRIPT = """<script>/* focus move {move} */(() => {{
+  let tries = 0;
+  const move = () => {{
+    const box = document.querySelector({selector});
+    const field = box && (box.querySelector("input:enabled:not([type=hidden]), textarea:enabled")
+      || box.querySelector("button:enabled:not([data-testid='stWidgetLabel'] *)"));
+    if (field) {{ field.focus({{preventScroll: true}}); box.scrollIntoView({{block: "center"}}); }}
+    else if (++tries < 40) setTimeout(move, 50);
+  }};
+  move();
+}})();</script>"""
+
+
+def move_focus(identifier: str, item_id: str, move: int) -> None:
+    """Put the keyboard focus on the first field of the question `item_id` (or its first button,
+    for a choice of several or an empty repeating group) and scroll it into view, once: the script
+    runs when it first reaches the page, and the next run leaves it out."""
+    selector = json.dumps("." + state.key_class(state.question_key(identifier, item_id)))
+    with st.container(key=FOCUS_MOVE_KEY):
+        st.html(_FOCUS_SCRIPT.format(move=move, selector=selector), unsafe_allow_javascript=True)
 
 
 requested = state.screening_id()
@@ -126,11 +152,13 @@ state.set_widget_value(nav_key, index)
 
 def _go(target: int) -> None:
     state.set_section(target)
+    state.request_focus_move()
 
 
 def _nav_changed() -> None:
     chosen = state.widget_value(nav_key)
     state.set_section(index if chosen is None else int(chosen))
+    state.request_focus_move()
 
 
 def _label(position: int) -> str:
@@ -163,12 +191,9 @@ problems_by_item: dict[str, list[Problem]] = {}
 for problem in assessment.problems:
     problems_by_item.setdefault(problem.where.item, []).append(problem)
 
-shown_any = False
-for item in view.section.items:
-    if not assessment.items[item.id].shown:
-        continue
-    shown_any = True
-    with st.container():
+asked_items = [item for item in view.section.items if assessment.items[item.id].shown]
+for item in asked_items:
+    with st.container(key=state.question_key(identifier, item.id)):
         widgets.render_item(
             definition,
             identifier,
@@ -179,8 +204,11 @@ for item in view.section.items:
             assessed_on=detail.assessed_on,
         )
     widgets.none_of_these(definition, identifier, view, item, detail.answers, assessment, locked=locked)
-if not shown_any:
+if not asked_items:
     st.caption("Nothing to ask in this section for this patient.")
+focus_move = state.take_focus_move()
+if focus_move is not None and asked_items and not locked:  # a locked screening has nothing to fill
+    move_focus(identifier, asked_items[0].id, focus_move)
 
 previous, _gap, following = st.columns([1, 3, 1.4])
 if index > 0:

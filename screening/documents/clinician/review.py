@@ -162,9 +162,8 @@ class ReviewSections(SummaryBase):
     def answer_row(self, item_id: str, missing: set[str]) -> list[Any]:
         item = self.d.items[item_id]
         state = self.a.items.get(item_id)
-        label = self.w.cell(
-            bold(plain(item.name)), small=[plain(item.text)] if item.label and item.text != item.label else []
-        )
+        question = [plain(item.numbered_text)] if item.label and item.text != item.label else []
+        label = self.w.cell(bold(plain(item.name)), small=question)
         cell: list[Flowable] = []
         for problem in self.problem_items.get(item_id, []):
             cell.append(self.w.para(bold(plain(f"\u2716 Not accepted: {problem}")), self.styles.table_cell))
