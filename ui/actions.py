@@ -18,6 +18,7 @@ import streamlit as st
 from screening.storage import JsonValue, StorageError, User
 from screening.workflow import ConflictError, Refused, Screening
 from ui import services, state
+from ui.text import plain
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ def save_answers(identifier: str, answers: Mapping[str, JsonValue]) -> bool:
         screening = services.workflow().answer(identifier, dict(answers), user=user, base_revision=base)
     except ConflictError as conflict:
         state.notify(
-            f"Not saved: {conflict.changed_by} changed some of these answers meanwhile; "
+            f"Not saved: {plain(conflict.changed_by)} changed some of these answers meanwhile; "
             "they are shown now, look at them again."
         )
         return False
@@ -205,7 +206,7 @@ def set_assessed_on(identifier: str, day: dt.date) -> None:
     try:
         screening = services.workflow().set_assessed_on(identifier, day, user=user, base_revision=base)
     except ConflictError as conflict:
-        state.notify(f"The screening date was changed by {conflict.changed_by}; it was not saved.")
+        state.notify(f"The screening date was changed by {plain(conflict.changed_by)}; it was not saved.")
         return
     except Refused as refused:
         state.notify(refusal_words(refused))
@@ -242,7 +243,8 @@ def discard(identifier: str, reason: str, *, base_revision: int | None = None) -
     try:
         services.workflow().discard(identifier, user=user, base_revision=base, reason=reason)
     except ConflictError as conflict:
-        return f"{conflict.changed_by} changed this draft meanwhile; look at it again before discarding it."
+        who = plain(conflict.changed_by)
+        return f"{who} changed this draft meanwhile; look at it again before discarding it."
     except Refused as refused:
         return refusal_words(refused)
     return None
@@ -259,7 +261,7 @@ def _unseen_message(identifier: str, base: int, me: User) -> str:
         entries = []
     names = sorted(
         {
-            entry.user_name
+            plain(entry.user_name)
             for entry in entries
             if entry.revision > base and entry.user_id != me.id and entry.kind not in ("document", "created")
         }
@@ -285,9 +287,8 @@ def sign(identifier: str, signer: User, *, clinician: str, recorded_clinician: s
             base = named.revision
         signed = workflow.sign(identifier, user=signer, base_revision=base)
     except ConflictError as conflict:
-        return (
-            f"{conflict.changed_by} changed the screening after you opened it; review the changes, then sign."
-        )
+        who = plain(conflict.changed_by)
+        return f"{who} changed the screening after you opened it; review the changes, then sign."
     except Refused as refused:
         return refusal_words(refused)
     state.set_revision(identifier, signed.revision)
@@ -319,7 +320,8 @@ def amend(
             assessed_on=assessed_on,
         )
     except ConflictError as conflict:
-        return None, f"{conflict.changed_by} changed the screening meanwhile; look again and amend again."
+        who = plain(conflict.changed_by)
+        return None, f"{who} changed the screening meanwhile; look again and amend again."
     except Refused as refused:
         return None, refusal_words(refused)
     _after_write(identifier, base, screening)

@@ -20,6 +20,7 @@ from screening.vocabulary import (
 )
 from screening.workflow import Screening
 from ui import actions, state, widgets
+from ui.text import plain
 
 _ANSWER = "answer:"
 _REVIEW = "review:"
@@ -125,7 +126,7 @@ def _draw_value(screening: Screening, target: str, key: str) -> None:
     if target.startswith(_ANSWER):
         item: Item = definition.items[target.removeprefix(_ANSWER)]
         stored = screening.answers.get(item.id)
-        st.caption(f"Now: {widgets.describe_value(definition, item, stored)}")
+        st.caption(f"Now: {plain(widgets.describe_value(definition, item, stored))}")
         if isinstance(item, GroupItem):
             _draw_group(screening, item, key)
             return

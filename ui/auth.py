@@ -16,6 +16,7 @@ import streamlit as st
 from screening.config import ClinicSettings
 from screening.storage import Role, User
 from ui import services, state
+from ui.text import plain
 
 ROLE_WORDS = {"coordinator": "Intake coordinator", "psychiatrist": "Psychiatrist"}
 
@@ -127,5 +128,5 @@ def identity_panel(user: User) -> None:
     """The sidebar line that says who is signed in, and how."""
     role = ROLE_WORDS.get(user.role, user.role)
     how = "signed in" if user.authenticated else "local mode, not authenticated"
-    st.sidebar.caption(f"**{user.name}** · {role} · {how}")
+    st.sidebar.caption(f"**{plain(user.name)}** · {role} · {how}")
     st.sidebar.button("Sign out", on_click=sign_out, key="sign-out", type="tertiary")

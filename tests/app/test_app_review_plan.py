@@ -21,6 +21,7 @@ from tests.app.app_support import (
     seed_screening,
     widget_keyed,
 )
+from tests.hostile_text import as_read
 from ui import services
 
 IV = "iv-ketamine-induction"
@@ -125,7 +126,7 @@ def test_a_bad_treatment_days_list_is_one_line_and_monday_to_friday_is_used(app_
     )
     services._settings.clear()
     at = _review(app_env, _answers(), protocol=IV, weight_basis="actual", start_date="2026-12-07")
-    errors = [str(e.value) for e in at.sidebar.error]
+    errors = [as_read(str(e.value)) for e in at.sidebar.error]
     assert len(errors) == 1
     assert "treatment_days: unknown weekday 'caturday' (use monday to sunday)" in errors[0]
     assert "Monday to Friday is used instead." in errors[0]

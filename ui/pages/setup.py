@@ -21,6 +21,7 @@ from screening.config import (
     settings_file,
 )
 from ui import services, state
+from ui.text import plain
 
 _KEY = "setup:{field}"
 _LINES = "setup:crisis-line-count"
@@ -113,7 +114,7 @@ def _save() -> None:
 def _problem(field: str) -> None:
     message = state.take_error(_key(field))
     if message:
-        st.error(message, icon=":material/error:")
+        st.error(plain(message), icon=":material/error:")
 
 
 st.title("Clinic settings")
@@ -131,14 +132,15 @@ settings = services.settings()
 _seed(settings)
 notice = state.take_notice()
 if notice:
-    st.success(notice, icon=":material/check_circle:")
+    st.success(plain(notice), icon=":material/check_circle:")
 st.caption(
     f"Saved to `{path}`"
     + ("" if path.exists() else " (not created yet: saving creates it)")
     + ". The page size and who may sign are edited in the file itself; saving keeps them."
 )
 if services.settings_error():
-    st.warning(f"The clinic file has a problem: {services.settings_error()}", icon=":material/warning:")
+    problem = plain(services.settings_error())
+    st.warning(f"The clinic file has a problem: {problem}", icon=":material/warning:")
 
 st.subheader("The clinic")
 st.text_input("Clinic name", key=_key("name"), max_chars=120)
