@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from ui import auth, pages, services, state
+from ui import auth, pages, services, state, style
+from ui.text import plain
 
 st.set_page_config(
     page_title="Ketamine intake screening", page_icon=":material/medical_services:", layout="wide"
 )
+style.apply()
 
 user = auth.current_user()
 # The pages are registered before the sign-in check, so the page named in the URL (a refresh, a
@@ -32,7 +34,7 @@ if user is None:
 state.set_user(user)
 
 if services.settings_error():
-    st.sidebar.error(f"clinic.yaml has a problem; defaults are used. {services.settings_error()}")
+    st.sidebar.error(f"clinic.yaml has a problem; defaults are used. {plain(services.settings_error())}")
 
 auth.identity_panel(user)
 requested = state.take_go_to()

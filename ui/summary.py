@@ -107,11 +107,11 @@ def crisis_banner(assessment: Assessment, settings: ClinicSettings) -> None:
         return
     crisis_flags = [flag for flag in assessment.flags if flag.crisis]
     lines = [f"- **{flag.title}.** {flag.action}" for flag in crisis_flags]
-    resources = "; ".join(f"{line.label}: {line.contact}" for line in settings.crisis_lines)
+    resources = "; ".join(f"{plain(line.label)}: {plain(line.contact)}" for line in settings.crisis_lines)
     st.error(
         "**Suicide-risk screen positive: act now, before anything else.**\n\n"
         + "\n".join(lines)
-        + f"\n\nCrisis resources: {resources}; emergency: {settings.emergency_number}.",
+        + f"\n\nCrisis resources: {resources}; emergency: {plain(settings.emergency_number)}.",
         icon=":material/emergency:",
     )
 
@@ -136,10 +136,34 @@ def _missing_words(definition: Definition, ref: Ref) -> str:
     return f"{row}: {field.label or field.text}" if field is not None else row
 
 
-def live_summary(screening: Screening) -> None:
-    """The lifecycle, status, scores with bands, criteria, flags by severity and what is missing."""
+def summary_bar(screening: Screening) -> None:
+    """The live summary folded into one bar, for the top of the page where the sidebar does not
+    fit (a tablet): the status, the flags counted by severity, how many answers are missing, and
+    the full live summary in a drawer."""
+    assessment = screening.assessment
+    color, meaning = STATUS_LOOK[assessment.status]
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.badge(f"Status: {status_words(assessment.status)}", color=color, help=meaning)
+        any_flag = False
+        for severity, (words, badge_color) in SEVERITY_TEXT.items():
+            flags = assessment.flags_by_severity(severity)  # type: ignore[arg-type]  # keys are severities
+            if flags:
+                any_flag = True
+                st.badge(f"{words} ({len(flags)})", color=badge_color)
+        if not any_flag:
+            st.badge("Flags: none", color="gray")
+        if assessment.missing:
+            st.badge(f"Missing answers ({len(assessment.missing)})", color="gray")
+    with st.expander("Live summary: scores, criteria, flags and what is missing"):
+        live_summary(screening, heading=False)
+
+
+def live_summary(screening: Screening, *, heading: bool = True) -> None:
+    """The lifecycle, status, scores with bands, criteria, flags by severity and what is missing
+    (`heading`: under its own title; not in a drawer that names it already)."""
     definition, assessment = screening.definition, screening.assessment
-    st.subheader("Live summary")
+    if heading:
+        st.subheader("Live summary")
     lifecycle_badge(screening)
     if screening.lifecycle != "draft":  # the badge already says "Draft"
         st.markdown(plain(lifecycle_sentence(screening)))

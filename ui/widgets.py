@@ -93,7 +93,7 @@ def render_item(
     conflict = state.conflicts().get(item.id)
     if conflict is None:
         state.sync_widget(key, to_widget(item, stored))
-    label = item.text + ("" if item.required else " (optional)")
+    label = question_label(item) + ("" if item.required else " (optional)")
     common: dict[str, Any] = {
         "key": key,
         "help": item.help,
@@ -113,6 +113,26 @@ def render_item(
     rejected_answer(identifier, item, stored, key, definition)
     if conflict is not None:
         conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))
+
+
+def question_label(item: Item) -> str:
+    """The label of an item's widget: its question, after its number if the item has one. A
+    no-break space follows the number's period, so that Markdown does not take "1. …" for a list
+    (an escaped period would show, but the accessible name would keep the backslash)."""
+    return item.text if item.number is None else f"{item.number}.\N{NO-BREAK SPACE}{item.text}"
+
+
+def row_name(item: GroupItem, index: int) -> str:
+    """A row of a repeating group as the screen names it: the group's `row_label` and the row's
+    number ("Trial 2", for the row at `index` 1)."""
+    return f"{item.row_label} {index + 1}"
+
+
+def field_label(item: GroupItem, index: int, field: Item) -> str:
+    """The label of a field's widget in a row of a repeating group: the row, then the field's
+    short name ("Trial 2: Adequate dose"), so that the name a screen reader gives the widget, or a
+    list of the page's fields, says which row it belongs to."""
+    return f"{row_name(item, index)}: {field.label or field.text}"
 
 
 def answer_words(definition: Definition, item: Item, message: str) -> str:
@@ -184,8 +204,8 @@ def conflict_notice(identifier: str, target: str, conflict: state.Conflict, *, d
     """Tell the user their entry was not saved because of another change, and let them choose."""
     with st.container(border=True):
         st.warning(
-            f"Not saved: {conflict.changed_by} changed this at {conflict.changed_at}. "
-            f"Their answer: {describe(conflict.theirs)}. Yours: {describe(conflict.mine)}.",
+            f"Not saved: {plain(conflict.changed_by)} changed this at {conflict.changed_at}. "
+            f"Their answer: {plain(describe(conflict.theirs))}. Yours: {plain(describe(conflict.mine))}.",
             icon=":material/sync_problem:",
         )
         left, right = st.columns(2)
@@ -339,11 +359,12 @@ def render_group(
         st.caption(item.help)
     row_ids = state.row_ids(identifier, item.id, len(rows))
     for index, (row_id, row) in enumerate(zip(row_ids, rows, strict=True)):
-        with st.container(border=True):
+        # The key's class (st-key-group-row-...) lets the style sheet stack the fields on a tablet.
+        with st.container(border=True, key=f"group-row-{item.id}-{row_id}"):
             head, remove = st.columns([5, 1])
             head.markdown(f"{item.row_label} {index + 1}")
             remove.button(
-                "Remove",
+                f"Remove {row_name(item, index).lower()}",
                 key=f"remove:{identifier}:{item.id}:{row_id}",
                 on_click=_remove_row,
                 args=(identifier, item, rows, index),
@@ -358,7 +379,7 @@ def render_group(
                     draw(
                         definition,
                         field,
-                        field.label or field.text,
+                        field_label(item, index, field),
                         {
                             "key": key,
                             "help": field.text if field.label else None,

@@ -17,7 +17,7 @@ from screening.vocabulary import (
     status_words,
 )
 from screening.workflow import lifecycle_sentence
-from ui import actions, discard, pages, services, state
+from ui import actions, discard, frame, pages, services, state
 from ui.summary import LIFECYCLE_LOOK, STATUS_LOOK
 from ui.text import plain
 
@@ -32,6 +32,7 @@ def open_label(patient_name: str | None, assessed_on: dt.date) -> str:
 user = state.user()
 assert user is not None  # app.py shows the sign-in screen first
 
+frame.fold_sidebar_on_tablet()
 st.title("Screenings")
 notice = state.take_notice()
 if notice:
@@ -101,6 +102,7 @@ if not rows:
     filtered = search or statuses or lifecycles or decisions or first_day is not None
     st.caption("No screenings match." if filtered else "No screenings yet.")
 for row in rows:
+    # The key's class (st-key-row-...) lets the style sheet stack the row's two columns on a tablet.
     with st.container(border=True, key=f"row:{row.id}"):
         about_column, state_column = st.columns([3, 4])
         name = plain(row.patient_name) or "*(no name yet)*"
