@@ -9,6 +9,7 @@ conflicts waiting for the user to resolve.
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -152,18 +153,19 @@ _FOCUS_PENDING = "focus-pending"
 def request_focus_move() -> None:
     """Ask the next run of the intake to move the keyboard focus to the first question of the
     section it shows (the user chose another section); later runs leave the focus where it is."""
-    moves = st.session_state.get(_FOCUS_MOVES)
-    st.session_state[_FOCUS_MOVES] = (moves if isinstance(moves, int) else 0) + 1
+    st.session_state[_FOCUS_MOVES] = secrets.token_hex(8)
     st.session_state[_FOCUS_PENDING] = True
 
 
-def take_focus_move() -> int | None:
-    """The number of the focus move asked for since the last run, once (None: none asked for).
-    The number tells one move from the next, so that each is carried out once."""
+def take_focus_move() -> str | None:
+    """The token of the focus move asked for since the last run, once (None: none asked for).
+    The browser may draw a script element again while a later run replaces the page, so the page
+    remembers the token of the last move carried out and never carries out one twice; a random
+    token stays unique across reconnections, where a count would start again."""
     if not st.session_state.pop(_FOCUS_PENDING, False):
         return None
-    moves = st.session_state.get(_FOCUS_MOVES)
-    return moves if isinstance(moves, int) else 0
+    token = st.session_state.get(_FOCUS_MOVES)
+    return token if isinstance(token, str) else secrets.token_hex(8)
 
 
 # ------------------------------------------------------------------ revisions and widget sync

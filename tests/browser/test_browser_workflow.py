@@ -11,17 +11,9 @@ unless SCREENING_REQUIRE_BROWSER=1 (CI), which makes it fail instead.
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +22,19 @@ from pypdf import PdfReader
 
 from screening.storage import User
 from screening.workflow import Workflow
+from tests.browser.browser_support import (
+    SAVE_TIMEOUT,
+    STEP_TIMEOUT_MS,
+    Intake,
+    Server,
+    css_key,
+    fill_sign_in,
+    settle,
+    shoot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SERVER_START_TIMEOUT = 60.0  # seconds
-STEP_TIMEOUT_MS = 20_000  # any single browser wait
-SAVE_TIMEOUT = 15.0  # seconds for an answer to reach the database
-MAX_SHOT_HEIGHT = 6000  # pixels
 
 PATIENT = "Ngozi Adébáyọ̀-Hart"
 AMENDMENT_REASON = "Letter from cardiology: atrial fibrillation since October."
@@ -75,257 +61,6 @@ LATER_ANSWERS: dict[str, Any] = {
 }
 """What a colleague enters at another workstation while the coordinator is in the browser (the
 browser test answers the other sections itself; these would only repeat the same clicks)."""
-CLINIC = """\
-name: Riverside Ketamine Clinic
-phone: "(555) 010-2000"
-"""
-
-
-def _chromium() -> str | None:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    path = _chromium()
-    required = os.environ.get("SCREENING_REQUIRE_BROWSER") == "1"
-    problem = None if path else "Debian chromium is not installed (apt-get install chromium)"
-    if problem is None:
-        try:
-            import playwright.sync_api  # noqa: F401, PLC0415 - only this test needs it
-        except ImportError:
-            problem = "the playwright package is not installed"
-    if problem is not None:
-        if required:
-            pytest.fail(f"SCREENING_REQUIRE_BROWSER=1 but {problem}")
-        pytest.skip(problem)
-    assert path is not None
-    return path
-
-
-# ------------------------------------------------------------------ the app server
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    database_url: str
-    log: Path
-
-    def workflow(self) -> Workflow:
-        """The lifecycle service over the app's database and questionnaires, as another client of the
-        same database (open it once the app has created the database: after the first sign-in)."""
-        return Workflow(self.database_url, ROOT / "questionnaires")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 - our own local server
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def server(tmp_path: Path, chromium: str) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port with its own SQLite file; stopped afterwards."""
-    port = _free_port()
-    database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
-    clinic = tmp_path / "clinic.yaml"
-    clinic.write_text(CLINIC, encoding="utf-8")
-    env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "SCREENING_CLINIC_FILE": str(clinic)}
-    env.pop("SCREENING_QUESTIONNAIRES", None)
-    log = tmp_path / "streamlit.log"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not serve within {SERVER_START_TIMEOUT:.0f} s")
-            time.sleep(0.2)
-        yield Server(url, database_url, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-# ------------------------------------------------------------------ browsers
-
-
-@pytest.fixture
-def new_browser(chromium: str) -> Iterator[Callable[[], Any]]:
-    """Opens a browser with a fresh profile (one per user, as on two workstations)."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
-
-    opened: list[Any] = []
-    profiles: list[tempfile.TemporaryDirectory[str]] = []
-    with sync_playwright() as playwright:
-
-        def open_() -> Any:
-            profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
-            profiles.append(profile)
-            context = playwright.chromium.launch_persistent_context(
-                profile.name,
-                executable_path=chromium,
-                args=CHROMIUM_ARGS,
-                headless=True,
-                viewport={"width": 1400, "height": 1000},
-                accept_downloads=True,
-                timeout=STEP_TIMEOUT_MS * 2,
-            )
-            context.set_default_timeout(STEP_TIMEOUT_MS)
-            opened.append(context)
-            return context.pages[0] if context.pages else context.new_page()
-
-        try:
-            yield open_
-        finally:
-            for context in opened:
-                context.close()
-            for profile in profiles:
-                profile.cleanup()
-
-
-# ------------------------------------------------------------------ helpers
-
-
-def settle(page: Any) -> None:
-    """Wait until Streamlit has finished its run (the script state the app's root element carries,
-    which Streamlit's own end-to-end tests read; the "Running" indicator shows only after a delay)
-    and nothing on the page is stale."""
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            const script = app && app.getAttribute('data-test-script-state');
-            if (!script || ['initial', 'running', 'rerunRequested'].includes(script)) return false;
-            const status = document.querySelector('[data-testid="stStatusWidget"]');
-            const running = status && /Running/.test(status.innerText);
-            return !running && document.querySelectorAll('[data-stale="true"]').length === 0;
-        }""",
-        timeout=STEP_TIMEOUT_MS,
-    )
-
-
-def _content_height(page: Any) -> int:
-    return int(
-        page.evaluate(
-            """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], section')]
-                .map(e => e.scrollHeight), document.body.scrollHeight)"""
-        )
-    )
-
-
-def shoot(page: Any, name: str) -> None:
-    """A screenshot of the whole page (Streamlit scrolls inside its main block, so the viewport is
-    made as tall as the content for the picture, once animations such as an expander opening have
-    finished)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    settle(page)
-    page.wait_for_function(
-        """() => document.getAnimations().every(a =>
-            a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)""",
-        timeout=STEP_TIMEOUT_MS,
-    )
-    height = 1000
-    for _ in range(4):  # a taller window may lay the page out taller still
-        needed = _content_height(page)
-        if needed <= height or height >= MAX_SHOT_HEIGHT:
-            break
-        height = min(needed + 40, MAX_SHOT_HEIGHT)
-        page.set_viewport_size({"width": 1400, "height": height})
-        settle(page)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 1000})
-
-
-def css_key(key: str) -> str:
-    """The class Streamlit gives the container of the widget with this key."""
-    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key)
-
-
-class Intake:
-    """The intake page of one screening, answered the way a user does it."""
-
-    def __init__(self, page: Any, workflow: Workflow) -> None:
-        self.page = page
-        self.workflow = workflow
-        match = re.search(r"[?&]id=([0-9a-f-]+)", page.url)
-        assert match, page.url
-        self.identifier = match.group(1)
-
-    def widget(self, item: str) -> Any:
-        return self.page.locator(f".{css_key(f'w:{self.identifier}:{item}')}")
-
-    def stored(self) -> dict[str, Any]:
-        return self.workflow.get(self.identifier).answers
-
-    def wait_saved(self, item: str, expected: Any) -> None:
-        deadline = time.monotonic() + SAVE_TIMEOUT
-        while (value := self.stored().get(item)) != expected:
-            assert time.monotonic() < deadline, f"{item} was not saved (stored: {value!r})"
-            time.sleep(0.1)
-        settle(self.page)
-
-    def type_text(self, item: str, text: str, stored: Any = None) -> None:
-        field = self.widget(item).locator("input")
-        field.fill(text)
-        field.press("Enter")
-        self.wait_saved(item, text if stored is None else stored)
-
-    def choose(self, item: str, label: str, stored: Any) -> None:
-        self.widget(item).locator(
-            '[data-testid="stRadioOption"]', has_text=re.compile(f"^{re.escape(label)}$")
-        ).click()
-        self.wait_saved(item, stored)
-
-    def date(self, item: str, iso: str) -> None:
-        self.widget(item).get_by_role("spinbutton", name=re.compile("^year")).click()
-        self.page.keyboard.type(iso.replace("-", ""))
-        self.page.locator("h2").first.click()  # the field commits its value when it loses focus
-        self.wait_saved(item, iso)
-
-    def section(self) -> str:
-        return str(self.page.locator("h2").first.inner_text())
-
-    def next(self, title: str) -> None:
-        self.page.get_by_role("button", name="Next").click()
-        self.page.get_by_role("heading", name=title).wait_for()
-        settle(self.page)
 
 
 def colleague_enters(workflow: Workflow, identifier: str, answers: dict[str, Any]) -> None:
@@ -335,24 +70,6 @@ def colleague_enters(workflow: Workflow, identifier: str, answers: dict[str, Any
     after = workflow.answer(identifier, answers, user=COLLEAGUE, base_revision=before.revision)
     assert after.revision > before.revision
     assert {item: after.answers.get(item) for item in answers} == answers
-
-
-def fill_sign_in(page: Any, name: str, role: str, credentials: str = "") -> None:
-    """Sign in on the local-mode form shown on the page."""
-    page.get_by_label("Your name").fill(name)
-    page.locator('[data-testid="stRadioOption"]', has_text=role).click()
-    if credentials:
-        page.get_by_label(re.compile("^Credentials")).fill(credentials)
-    page.get_by_role("button", name="Continue").click()
-
-
-def sign_in(page: Any, server: Server, name: str, role: str, credentials: str = "") -> None:
-    """Open the app and sign in; the screenings list is shown."""
-    page.goto(server.url)
-    page.get_by_label("Your name").wait_for()
-    fill_sign_in(page, name, role, credentials)
-    page.get_by_role("heading", name="Screenings").wait_for()
-    settle(page)
 
 
 # ------------------------------------------------------------------ the test
@@ -527,7 +244,8 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
 
     review_widget("protocol").locator('[data-testid="stRadioOption"]').first.click()
     wait_review("protocol", "iv-ketamine-induction")
-    expect(doctor.locator('[data-testid="stTable"]')).to_contain_text("Adjusted body weight")
+    # the dosing table (the review page has other tables too)
+    expect(doctor.locator('[data-testid="stTable"]', has_text="Adjusted body weight")).to_have_count(1)
     review_widget("weight_basis").locator(
         '[data-testid="stRadioOption"]', has_text="Adjusted body weight"
     ).click()

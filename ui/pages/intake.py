@@ -67,6 +67,8 @@ def _unsaved_page(token: str) -> Screening:
 FOCUS_MOVE_KEY = "focus-move"
 
 _FOCUS_SCRIPT = """<script>/* focus move {move} */(() => {{
+  if (window.screeningFocusMove === "{move}") return;  // drawn again by a later run: done already
+  window.screeningFocusMove = "{move}";
   let tries = 0;
   const move = () => {{
     const box = document.querySelector({selector});
@@ -79,10 +81,11 @@ _FOCUS_SCRIPT = """<script>/* focus move {move} */(() => {{
 }})();</script>"""
 
 
-def move_focus(identifier: str, item_id: str, move: int) -> None:
+def move_focus(identifier: str, item_id: str, move: str) -> None:
     """Put the keyboard focus on the first field of the question `item_id` (or its first button,
-    for a choice of several or an empty repeating group) and scroll it into view, once: the script
-    runs when it first reaches the page, and the next run leaves it out."""
+    for a choice of several or an empty repeating group) and scroll it into view, once: the next
+    run leaves the script out, and the page carries out a move (`move`, a token) only the first
+    time its script is drawn."""
     selector = json.dumps("." + state.key_class(state.question_key(identifier, item_id)))
     with st.container(key=FOCUS_MOVE_KEY):
         st.html(_FOCUS_SCRIPT.format(move=move, selector=selector), unsafe_allow_javascript=True)

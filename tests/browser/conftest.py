@@ -1,0 +1,159 @@
+"""Fixtures of the browser tests: Debian's chromium, the app served by `streamlit run app.py`, fresh
+browser profiles, and axe-core for the accessibility scan.
+
+Without chromium (or the playwright package) a browser test is skipped, and without axe-core
+(`npm ci --prefix tests/browser`) its accessibility scan is; with SCREENING_REQUIRE_BROWSER=1 (CI)
+either fails the test instead.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.browser_support import (
+    AXE_INSTALL,
+    AXE_SCRIPT,
+    CHROMIUM_ARGS,
+    CLINIC,
+    DEFAULT_VIEWPORT,
+    ROOT,
+    SERVER_START_TIMEOUT,
+    STEP_TIMEOUT_MS,
+    Server,
+    chromium_path,
+    free_port,
+    healthy,
+)
+
+REQUIRE_BROWSER = "SCREENING_REQUIRE_BROWSER"
+
+
+def _required() -> bool:
+    return os.environ.get(REQUIRE_BROWSER) == "1"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = chromium_path()
+    problem = None if path else "Debian chromium is not installed (apt-get install chromium)"
+    if problem is None:
+        try:
+            import playwright.sync_api  # noqa: F401, PLC0415 - only the browser tests need it
+        except ImportError:
+            problem = "the playwright package is not installed"
+    if problem is not None:
+        if _required():
+            pytest.fail(f"{REQUIRE_BROWSER}=1 but {problem}")
+        pytest.skip(problem)
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="module")
+def axe() -> Path | None:
+    """axe-core's script, to inject into the pages; None when it is not installed (the scan is then
+    skipped), which fails the test under SCREENING_REQUIRE_BROWSER=1."""
+    if AXE_SCRIPT.exists():
+        return AXE_SCRIPT
+    if _required():
+        pytest.fail(f"{REQUIRE_BROWSER}=1 but axe-core is not installed: run `{AXE_INSTALL}`")
+    return None
+
+
+@pytest.fixture
+def clinic_file_text() -> str:
+    """The clinic file the app is started with (a module overrides this fixture for another)."""
+    return CLINIC
+
+
+@pytest.fixture
+def server(tmp_path: Path, chromium: str, clinic_file_text: str) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port with its own SQLite file and clinic file; stopped
+    afterwards."""
+    port = free_port()
+    database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(clinic_file_text, encoding="utf-8")
+    env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "SCREENING_CLINIC_FILE": str(clinic)}
+    env.pop("SCREENING_QUESTIONNAIRES", None)
+    log = tmp_path / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not healthy(url):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not serve within {SERVER_START_TIMEOUT:.0f} s")
+            time.sleep(0.2)
+        yield Server(url, database_url, log, clinic)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def new_browser(chromium: str) -> Iterator[Callable[..., Any]]:
+    """Opens a browser with a fresh profile (one per user, as on two workstations), with a window of
+    `viewport` (width, height) pixels."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
+
+    opened: list[Any] = []
+    profiles: list[tempfile.TemporaryDirectory[str]] = []
+    with sync_playwright() as playwright:
+
+        def open_(viewport: tuple[int, int] = DEFAULT_VIEWPORT) -> Any:
+            profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
+            profiles.append(profile)
+            context = playwright.chromium.launch_persistent_context(
+                profile.name,
+                executable_path=chromium,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                viewport={"width": viewport[0], "height": viewport[1]},
+                accept_downloads=True,
+                timeout=STEP_TIMEOUT_MS * 2,
+            )
+            context.set_default_timeout(STEP_TIMEOUT_MS)
+            opened.append(context)
+            return context.pages[0] if context.pages else context.new_page()
+
+        try:
+            yield open_
+        finally:
+            for context in opened:
+                context.close()
+            for profile in profiles:
+                profile.cleanup()
