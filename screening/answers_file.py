@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from screening.answers import Problem
-from screening.yamlsource import load_yaml
+from screening.yamlsource import load_yaml, read_source
 
 _KEYS = ("questionnaire", "assessed_on", "answers", "review")
 
@@ -77,7 +77,7 @@ def parse_answers_text(text: str) -> tuple[AnswersFile | None, list[Problem]]:
 def read_answers_file(path: Path) -> tuple[AnswersFile | None, list[Problem]]:
     """Read and parse an answers file; an unreadable file is a problem, not an exception."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
     except (OSError, UnicodeDecodeError) as error:
         reason = (
             "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (error.strerror or "unreadable")

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from screening import settings
 from screening.settings import default_clinic_file
-from screening.yamlsource import YamlDocument, load_yaml
+from screening.yamlsource import YamlDocument, load_yaml, read_source
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
@@ -204,9 +204,11 @@ def _read_yaml(path: Path) -> YamlDocument:
     """A clinic file parsed, with positions; `ConfigError` (with file, line and column) when it
     cannot be read or parsed."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the clinic file: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: cannot read the clinic file: not UTF-8 text") from None
     document = load_yaml(text)
     if document.problems:
         first = document.problems[0]

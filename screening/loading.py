@@ -18,7 +18,7 @@ from screening.examples import run_examples as run
 from screening.issues import Code, Issue, did_you_mean, issue_at
 from screening.model import Questionnaire
 from screening.parsing import ParsedFile, parse_text
-from screening.yamlsource import YamlDocument
+from screening.yamlsource import YamlDocument, read_source
 
 __all__ = [
     "BUNDLED_DIRECTORY",
@@ -50,7 +50,7 @@ def parse_file(path: Path, display: str | None = None) -> ParsedFile:
     """Read and parse one file. An unreadable file gives an E004 issue, never an exception."""
     shown = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
     except (OSError, UnicodeDecodeError) as error:
         reason = (
             "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror or "cannot be read"
