@@ -11,6 +11,7 @@ callbacks convert the widget value to the stored JSON form (dates as ISO text) a
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ from ui import actions, crisis, state
 from ui.text import plain
 
 _WIDE_DATE_MIN = dt.date(1900, 1, 1)
+_WIDE_DATE_MAX = dt.date(2100, 12, 31)
+_JS_SAFE_INTEGER = 2**53 - 1  # the largest whole number a number input can hold
 
 
 def to_widget(item: Item, stored: Any) -> Any:
@@ -459,10 +462,33 @@ def _draw_date(
     assessed_on: dt.date | None,
     **_: Any,
 ) -> None:
-    latest = assessed_on if item.not_after_assessment and assessed_on else dt.date(2100, 12, 31)
-    st.date_input(
-        label, min_value=item.earliest or _WIDE_DATE_MIN, max_value=latest, format="YYYY-MM-DD", **shared
-    )
+    low = item.earliest or _WIDE_DATE_MIN
+    high = assessed_on if item.not_after_assessment and assessed_on else _WIDE_DATE_MAX
+    high = max(high, low)  # a screening date before the earliest date allowed: no range is left
+    shown = state.widget_value(shared["key"])
+    problem = None
+    if isinstance(shown, dt.date) and not isinstance(shown, dt.datetime):
+        # A stored date outside the limits (a date of birth after a screening date changed since)
+        # is drawn as it is, with the limits widened to it, and the page says what is wrong: the
+        # workflow refuses a new date outside the limits, so only the stored one can be shown.
+        problem = _date_problem(item, shown, low, high)
+        low, high = min(low, shown), max(high, shown)
+    st.date_input(label, min_value=low, max_value=high, format="YYYY-MM-DD", **shared)
+    if problem is not None:
+        st.warning(plain(problem), icon=":material/warning:")
+
+
+def _date_problem(item: DateItem, shown: dt.date, low: dt.date, high: dt.date) -> str | None:
+    """What is wrong with a date outside the limits of its widget, in words; None when it fits."""
+    if low <= shown <= high:
+        return None
+    if shown > high and item.not_after_assessment and high != _WIDE_DATE_MAX:
+        why = f"later than the date of the screening ({high.isoformat()})"
+    elif shown < low:
+        why = f"earlier than {low.isoformat()}"
+    else:
+        why = f"later than {high.isoformat()}"
+    return f"The stored date {shown.isoformat()} is {why}. Enter the correct date."
 
 
 def _integer_value(item: Any, stored: Any) -> Any:
@@ -497,14 +523,44 @@ def _draw_number(
 def _number_input(item: IntegerItem | NumberItem, label: str, shared: dict[str, Any], *, whole: bool) -> None:
     # "Weeks", not "Weeks (weeks)": the unit is added only when the label does not say it.
     suffix = f" ({item.unit})" if item.unit and item.unit.casefold() not in label.casefold() else ""
+    number = int if whole else float
+    low = None if item.min is None else number(item.min)
+    high = None if item.max is None else number(item.max)
+    shown = state.widget_value(shared["key"])
+    problem = None
+    if isinstance(shown, int | float) and not isinstance(shown, bool) and math.isfinite(shown):
+        # A stored number outside the limits is drawn as it is (Streamlit would otherwise put the
+        # minimum in its place without a word), with the limits widened to it, and the page says
+        # what is wrong: the workflow refuses a new number outside the limits.
+        problem = _number_problem(item, shown, low, high)
+        if problem is not None:
+            widened = number(max(-_JS_SAFE_INTEGER, min(_JS_SAFE_INTEGER, shown)) if whole else shown)
+            low = None if low is None else min(low, widened)
+            high = None if high is None else max(high, widened)
     st.number_input(
         label + suffix,
-        min_value=None if item.min is None else (int(item.min) if whole else float(item.min)),
-        max_value=None if item.max is None else (int(item.max) if whole else float(item.max)),
+        min_value=low,
+        max_value=high,
         step=1 if whole else 0.1,
         format=None if whole else "%.1f",
         **shared,
     )
+    if problem is not None:
+        st.warning(plain(problem), icon=":material/warning:")
+
+
+def _number_problem(
+    item: IntegerItem | NumberItem, shown: float, low: float | None, high: float | None
+) -> str | None:
+    """What is wrong with a number outside the limits of its widget, in words; None when it fits."""
+    unit = f" {item.unit}" if item.unit else ""
+    if low is not None and shown < low:
+        why = f"below the minimum of {low:g}{unit}"
+    elif high is not None and shown > high:
+        why = f"above the maximum of {high:g}{unit}"
+    else:
+        return None
+    return f"The stored answer {shown:g}{unit} is {why}. Enter the correct value."
 
 
 def _boolean_value(item: Any, stored: Any) -> Any:

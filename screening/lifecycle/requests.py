@@ -39,10 +39,12 @@ def check_answers(
             str(first), item_id=first.where.item, rule="invalid_answer", detail=first.message
         )
     for item_id, value in given.items():
-        try:  # text the engine accepts but a database cannot keep (a NUL character)
+        try:  # text the engine accepts but storage cannot keep (a NUL character, too long a text)
             answer_json(item_id, value)
         except InvalidRequest as unstorable:
-            raise InvalidRequest(str(unstorable), item_id=item_id, rule="invalid_answer") from None
+            raise InvalidRequest(
+                str(unstorable), item_id=item_id, rule="invalid_answer", detail=unstorable.detail
+            ) from None
 
 
 def check_review(

@@ -14,10 +14,7 @@ from screening.storage.judge import State
 from screening.storage.records import EventKind, JsonValue
 from screening.storage.rows import current_review, json_object, loads
 from screening.storage.schema import AnswerRow, ReviewRow, ScreeningRow
-from screening.storage.values import canonical_json, search_key
-
-PATIENT_NAME_ITEM = "patient_name"
-MRN_ITEM = "mrn"
+from screening.storage.values import MRN_ITEM, PATIENT_NAME_ITEM, canonical_json, search_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,12 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def create_storage_engine(url: URL, *, echo: bool = False) -> Engine:
-    """An engine for `url`, configured as described in the module docstring."""
+    """An engine for `url`, configured as described in the module docstring.
+
+    SQL parameters hold patient data (names, MRNs, answers), so they are left out of every
+    exception message and log line the engine writes (`hide_parameters`)."""
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
     path = _sqlite_file(url)
     if path is None:
         raise InvalidRequest(
@@ -62,7 +65,7 @@ def create_storage_engine(url: URL, *, echo: bool = False) -> Engine:
             "database. Use a file, e.g. sqlite:///path/to/test.db."
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo)
+    engine = create_engine(url, echo=echo, hide_parameters=True)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine

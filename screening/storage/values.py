@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import NoReturn
 
 from screening.storage.errors import InvalidRequest
 from screening.storage.records import SCREENING_STATUSES as _STATUSES
@@ -98,11 +99,60 @@ def to_json(value: object, where: str) -> JsonValue:
     raise InvalidRequest(f"{where} has unsupported type {type(value).__name__}.")
 
 
+MAX_TEXT_LENGTH = 100_000
+"""The most characters storage keeps in one piece of text of an answer or a review, whatever the
+questionnaire allows (a text item's `max_length` is at most this). SQLite would keep any length and
+PostgreSQL refuse none in a TEXT column; the cap is checked before any SQL runs, on both alike."""
+
+PATIENT_NAME_ITEM = "patient_name"
+MRN_ITEM = "mrn"
+LISTED_TEXT_LENGTH = 200
+"""The most characters of the answers copied into the screenings table for the list page (patient
+name and MRN), and of their folded search keys: the width of the `mrn` and `mrn_key` columns.
+SQLite does not enforce a VARCHAR width and PostgreSQL raises a driver error, so storage refuses a
+longer answer itself, the same on both."""
+
+
 def answer_json(item_id: str, value: JsonInput) -> JsonValue:
+    """The answer as JSON data, or InvalidRequest naming the item (never the value): a value of an
+    unsupported type, text a database cannot keep, or text longer than storage keeps."""
+    where = f"The answer to {item_id!r}"
     try:
-        return to_json(value, f"The answer to {item_id!r}")
+        plain = to_json(value, where)
+        _check_lengths(plain, where)
+        if item_id in (PATIENT_NAME_ITEM, MRN_ITEM) and isinstance(plain, str):
+            _check_listed(plain, where)
     except InvalidRequest as error:
-        raise InvalidRequest(str(error), item_id=item_id) from None
+        raise InvalidRequest(str(error), item_id=item_id, detail=error.detail) from None
+    return plain
+
+
+def _check_lengths(value: JsonValue, where: str) -> None:
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT_LENGTH:
+            _too_long(where, f"longer than the {MAX_TEXT_LENGTH} characters storage keeps")
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            _check_lengths(key, where)
+            _check_lengths(inner, where)
+    elif isinstance(value, list):
+        for inner in value:
+            _check_lengths(inner, where)
+
+
+def _check_listed(text: str, where: str) -> None:
+    if len(text) > LISTED_TEXT_LENGTH:
+        _too_long(where, f"longer than the {LISTED_TEXT_LENGTH} characters storage keeps")
+    if len(search_key(text)) > LISTED_TEXT_LENGTH:
+        _too_long(
+            where,
+            "too long to store: spelled out for searching (accents and special forms of letters"
+            f" written as plain letters), it is longer than {LISTED_TEXT_LENGTH} characters",
+        )
+
+
+def _too_long(where: str, what: str) -> NoReturn:
+    raise InvalidRequest(f"{where} is {what}.", detail=what)
 
 
 def normalise_review_fields(fields: Mapping[str, JsonInput]) -> dict[str, JsonValue]:
@@ -131,6 +181,8 @@ def normalise_review(review: Mapping[str, JsonInput]) -> dict[str, JsonValue]:
     plain = to_json(review, "The review")
     if not isinstance(plain, dict):
         raise InvalidRequest("A review is a mapping of review fields.")
+    for key, value in plain.items():
+        _check_lengths(value, f"Review field {key!r}")
     unknown = sorted(key for key in plain if key not in REVIEW_KEYS)
     if unknown:
         detail = "; signed_at is set by signing" if "signed_at" in unknown else ""
