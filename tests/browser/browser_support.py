@@ -200,6 +200,25 @@ class Intake:
         settle(self.page)
 
 
+def first_answer_creates(page: Any, workflow: Workflow, patient_name: str) -> Intake:
+    """On a new screening's intake (an unsaved stand-in, nothing stored), type the patient's name:
+    that first answer creates the screening, whose id then replaces the stand-in in the address."""
+    unsaved = re.search(r"[?&]id=(new-[0-9a-f]+)", page.url)
+    assert unsaved, page.url
+    assert workflow.screenings() == []
+    name_field = page.locator(f".{css_key(f'w:{unsaved.group(1)}:patient_name')}").locator("input")
+    name_field.fill(patient_name)
+    name_field.press("Enter")
+    deadline = time.monotonic() + SAVE_TIMEOUT
+    while not re.search(r"[?&]id=[0-9a-f]{8}-", page.url):
+        assert time.monotonic() < deadline, f"the first answer did not create the screening: {page.url}"
+        page.wait_for_timeout(100)  # lets the browser's events (the new address) reach the test
+    intake = Intake(page, workflow)
+    intake.wait_saved("patient_name", patient_name)
+    assert [row.id for row in workflow.screenings()] == [intake.identifier]
+    return intake
+
+
 # ------------------------------------------------------------------ signing in
 
 

@@ -25,10 +25,10 @@ from screening.workflow import Workflow
 from tests.browser.browser_support import (
     SAVE_TIMEOUT,
     STEP_TIMEOUT_MS,
-    Intake,
     Server,
     css_key,
     fill_sign_in,
+    first_answer_creates,
     settle,
     shoot,
     sign_in,
@@ -95,19 +95,7 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
     page.get_by_role("heading", name="New screening").wait_for()
     settle(page)
     # ---- section 1 through the real widgets; nothing is stored until the first answer creates it
-    unsaved = re.search(r"[?&]id=(new-[0-9a-f]+)", page.url)
-    assert unsaved, page.url
-    assert workflow.screenings() == []
-    name_field = page.locator(f".{css_key(f'w:{unsaved.group(1)}:patient_name')}").locator("input")
-    name_field.fill(PATIENT)
-    name_field.press("Enter")
-    deadline = time.monotonic() + SAVE_TIMEOUT
-    while not re.search(r"[?&]id=[0-9a-f]{8}-", page.url):
-        assert time.monotonic() < deadline, f"the first answer did not create the screening: {page.url}"
-        page.wait_for_timeout(100)  # lets the browser's events (the new address) reach the test
-    intake = Intake(page, workflow)
-    intake.wait_saved("patient_name", PATIENT)
-    assert [row.id for row in workflow.screenings()] == [intake.identifier]
+    intake = first_answer_creates(page, workflow, PATIENT)
     expect(page.get_by_role("heading", name=PATIENT)).to_be_visible()
     intake.type_text("mrn", "RK-77120")
     intake.date("date_of_birth", "1984-02-29")
