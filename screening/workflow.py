@@ -141,6 +141,11 @@ class Workflow:
         """Screenings for the list page; see `Store.list_screenings` for the filters."""
         return self.store.list_screenings(**filters)
 
+    def count_screenings(self, **filters: Any) -> int:
+        """How many screenings the list's filters find in all (`Store.count_screenings`), for
+        "Showing 1–100 of 2,340" and the list's pages."""
+        return self.store.count_screenings(**filters)
+
     def definition_of(self, detail: ScreeningDetail | ScreeningSummary) -> Definition:
         """The definition a screening was taken with (the loaded one when the hash matches)."""
         files = detail.definition_files if isinstance(detail, ScreeningDetail) else None
@@ -230,7 +235,11 @@ class Workflow:
         return self._written(result)
 
     def sign(self, screening_id: str, *, user: User, base_revision: int) -> Screening:
-        """Sign the review (psychiatrists only) and lock the screening."""
+        """Sign the review (psychiatrists only) and lock the screening.
+
+        The signature is `user`'s: the name and credentials stored with it and printed under it
+        are `user.signature_name`, never a name handed in. A review whose `clinician` names
+        somebody else is refused (`rule` `signer_name`): one signs only in one's own name."""
         result = self.store.sign(screening_id, user=user, base_revision=base_revision)
         return self._written(result)
 

@@ -45,6 +45,9 @@ class Signing(StoreBase):
         :raises ConflictError: anything changed since `base_revision` (one signs what one saw).
         :raises SigningRefused: a lifecycle rule of the judge refuses it (no decision, 'proceed'
             on a contraindicated or incomplete screening, a note missing).
+        :raises SigningRefused: the review's `clinician` names somebody else than `user`
+            (rule `signer_name`): the name and credentials stored with a signature and printed
+            under it are always the signing user's own (`User.signature_name`).
         :raises LockedError: already signed.
         """
         require_psychiatrist(user, "sign", screening_id)
@@ -57,6 +60,7 @@ class Signing(StoreBase):
                 raise self._conflict(session, row, changed, base_revision)
             row = self._lock_for_edit(session, screening_id, base_revision)
             state = self._state(session, row)
+            _check_signer(screening_id, state.review.get("clinician"), user)
             refusal = self._judge.signing_refusal(state)
             if refusal is not None:
                 raise SigningRefused(screening_id, *refusal)
@@ -253,3 +257,22 @@ def _amendment_payload(reason: str, status: ScreeningStatus, changes: list[Chang
         if change.field != "answer":
             payload[change.field] = change.payload()
     return payload
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _check_signer(screening_id: str, clinician: JsonValue, user: User) -> None:
+    """Refuse a signature when the review names another clinician than the signing user (their
+    spacing and letter case aside): a screening is signed only in the signer's own name."""
+    if not isinstance(clinician, str) or not clinician.strip():
+        return
+    if _folded(clinician) != _folded(user.signature_name):
+        raise SigningRefused(
+            screening_id,
+            "signer_name",
+            "The review names another clinician than the psychiatrist signing: a screening is "
+            "signed only in the signer's own name, the name and credentials of their sign-in. "
+            "Record that name as the reviewing clinician, or let the named clinician sign.",
+        )

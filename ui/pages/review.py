@@ -400,27 +400,25 @@ if not locked:
 if locked:
     st.success(f"Signed by {plain(signed_by(screening))} — locked.", icon=":material/verified:")
 elif user.role == "psychiatrist":
-    signature = st.text_input(
-        "Signature: name and credentials",
-        value=user.signature_name,
-        key=_key("signature"),
-        max_chars=160,
-    )
-    ready = decision in DECISION_WORDS and not blocking and bool(signature.strip())
+    # The signature is the signed-in user's: the name and credentials stored with it and printed
+    # under it are those of the sign-in, never typed here.
+    st.markdown(f"You sign as **{plain(user.signature_name)}**.")
+    if user.authenticated:
+        st.caption(
+            "The name comes from your clinic account (sign-in); to change it, ask the administrator "
+            "of the clinic's sign-in, then sign out and sign in again."
+        )
+    else:
+        st.caption(
+            "The name and credentials are the ones you gave when you signed in; to change them, "
+            "sign out and sign in again."
+        )
+    ready = decision in DECISION_WORDS and not blocking
 
-    def _sign(signer_user: User = user) -> None:
+    def _sign(signer: User = user) -> None:
         # A callback runs before the page reloads the screening, so the signature is checked
         # against the revision that was on the screen when the button was pressed: a change made
         # by somebody else meanwhile refuses the signature instead of being signed unseen.
-        typed = str(state.widget_value(_key("signature")) or "").strip()
-        name, _, credentials = typed.partition(",")
-        signer = User(
-            id=signer_user.id,
-            name=name.strip() or signer_user.name,
-            role=signer_user.role,
-            authenticated=signer_user.authenticated,
-            credentials=credentials.strip() or signer_user.credentials,
-        )
         clinician = recorded.get("clinician")
         error = actions.sign(
             current,
