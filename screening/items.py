@@ -40,6 +40,22 @@ class InvalidAnswer(ValueError):
     """One answer cannot be accepted. The message names what was expected, never the value."""
 
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+"""Invisible characters that change the display order of the text around them (embeddings,
+overrides, isolates and direction marks). In an identifier they make what is shown differ from
+what is stored: "\u202e1234-NRM" shows as "MRN-4321"."""
+
+
+def has_direction_controls(text: str) -> bool:
+    """Whether `text` holds one of `BIDI_CONTROLS`."""
+    return not BIDI_CONTROLS.isdisjoint(text)
+
+
+def direction_controls_words(name: str) -> str:
+    """The refusal of an identifier with a direction-control character, naming the item."""
+    return f"The {name} contains an invisible direction-control character; type it again without it."
+
+
 class OptionSource(Protocol):
     """Where the options of a choice item come from (a `Definition` resolves choice sets)."""
 
@@ -191,6 +207,14 @@ class TextItem(ItemKind):
     type: Literal["text"]
     max_length: int = Field(default=500, ge=1, le=100_000)
     multiline: bool = False
+    identifier: bool = Field(
+        default=False,
+        description=(
+            "An identifier (e.g. a medical record number): answers with an invisible "
+            "direction-control character (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C), "
+            "which would show the identifier in another order than it is stored, are refused."
+        ),
+    )
 
     def convert(self, raw: Any, answering: Answering) -> str | None:
         if not isinstance(raw, str):
@@ -199,6 +223,8 @@ class TextItem(ItemKind):
             return None
         if len(raw) > self.max_length:
             raise InvalidAnswer(f"longer than {self.max_length} characters")
+        if self.identifier and has_direction_controls(raw):
+            raise InvalidAnswer(direction_controls_words(self.name))
         return raw
 
 

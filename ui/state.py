@@ -146,6 +146,26 @@ def set_section(index: int, identifier: str | None = None) -> None:
         st.session_state[_SECTIONS.format(screening_id=identifier)] = index
 
 
+_LIST_PAGE = "list-page"
+
+
+def list_page(filters: str, pages: int) -> int:
+    """The page (0-based) of the screenings list shown with `filters` (a signature of the list's
+    filters), clamped to the `pages` there are; other filters than last time start at the first."""
+    stored = st.session_state.get(_LIST_PAGE)
+    page = 0
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == filters and isinstance(stored[1], int):
+        page = stored[1]
+    page = max(0, min(page, pages - 1))
+    st.session_state[_LIST_PAGE] = (filters, page)
+    return page
+
+
+def set_list_page(filters: str, page: int) -> None:
+    """Show page `page` (0-based) of the screenings list with `filters` on the next run."""
+    st.session_state[_LIST_PAGE] = (filters, max(0, page))
+
+
 _FOCUS_MOVES = "focus-moves"
 _FOCUS_PENDING = "focus-pending"
 

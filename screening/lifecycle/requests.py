@@ -9,10 +9,11 @@ from typing import Any
 
 from screening.answers import validate_answers
 from screening.definition import Definition
+from screening.items import direction_controls_words, has_direction_controls
 from screening.lifecycle.results import AnswerInput
 from screening.storage import JsonInput, JsonValue
 from screening.storage.errors import InvalidRequest
-from screening.storage.values import answer_json
+from screening.storage.values import MRN_ITEM, answer_json
 
 
 def check_answers(
@@ -33,6 +34,7 @@ def check_answers(
             rule="unknown_item",
         )
     _values, problems = validate_answers(definition, given, assessed_on=assessed_on)
+    _check_mrn(given.get(MRN_ITEM))
     if problems:
         first = problems[0]
         raise InvalidRequest(
@@ -45,6 +47,15 @@ def check_answers(
             raise InvalidRequest(
                 str(unstorable), item_id=item_id, rule="invalid_answer", detail=unstorable.detail
             ) from None
+
+
+def _check_mrn(mrn: JsonInput) -> None:
+    """The MRN is the patient's identifier in storage (it is listed and searched), whether or not
+    the questionnaire marks its item as an identifier: a direction-control character in it, which
+    would show it in another order than it is stored, is refused."""
+    if isinstance(mrn, str) and has_direction_controls(mrn):
+        words = direction_controls_words("MRN")
+        raise InvalidRequest(f"{MRN_ITEM}: {words}", item_id=MRN_ITEM, rule="invalid_answer", detail=words)
 
 
 def check_review(

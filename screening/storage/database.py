@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -64,11 +65,26 @@ def create_storage_engine(url: URL, *, echo: bool = False) -> Engine:
             "In-memory SQLite is not supported: every connection would see a different, empty "
             "database. Use a file, e.g. sqlite:///path/to/test.db."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
     engine = create_engine(url, echo=echo, hide_parameters=True)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Create the database file for its owner only (mode 0600), and each missing folder above it
+    likewise (0700), before SQLite opens it; SQLite gives the -wal and -shm files it creates next
+    to the database the database file's mode. A folder or file that already exists keeps the mode
+    it has: the person who made it chose who may read it."""
+    missing = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:

@@ -4,6 +4,8 @@ screening. Each row says its status, its decision and where it stands in its lif
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from typing import Any
 
 import streamlit as st
 
@@ -20,6 +22,9 @@ from screening.workflow import lifecycle_sentence
 from ui import actions, discard, frame, pages, services, state
 from ui.summary import LIFECYCLE_LOOK, STATUS_LOOK
 from ui.text import plain
+
+PAGE_SIZE = 100
+"""Screenings on one page of the list."""
 
 
 def open_label(patient_name: str | None, assessed_on: dt.date) -> str:
@@ -88,19 +93,26 @@ chosen_days = [day for day in (dates if isinstance(dates, tuple) else (dates,)) 
 first_day = chosen_days[0] if chosen_days else None
 last_day = chosen_days[-1] if chosen_days else None
 
-rows = services.workflow().screenings(
-    search=search or None,
-    status=[s for s in STATUSES if s in statuses] or None,
-    lifecycle=[state_ for state_ in LIFECYCLES if state_ in lifecycles] or None,
-    decision=[d for d in DECISIONS if d in decisions] or None,
-    assessed_from=first_day,
-    assessed_to=last_day,
-    limit=100,
-)
-
+filters: dict[str, Any] = {
+    "search": search or None,
+    "status": [s for s in STATUSES if s in statuses] or None,
+    "lifecycle": [state_ for state_ in LIFECYCLES if state_ in lifecycles] or None,
+    "decision": [d for d in DECISIONS if d in decisions] or None,
+    "assessed_from": first_day,
+    "assessed_to": last_day,
+}
+# The filters' signature keeps the page while they stay the same (a hash: no search text twice).
+signature = hashlib.sha256(repr(sorted(filters.items())).encode("utf-8")).hexdigest()
+total = services.workflow().count_screenings(**filters)
+page = state.list_page(signature, pages=-(-total // PAGE_SIZE))
+rows = services.workflow().screenings(**filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+first = page * PAGE_SIZE + 1
+last = first + len(rows) - 1
 if not rows:
     filtered = search or statuses or lifecycles or decisions or first_day is not None
     st.caption("No screenings match." if filtered else "No screenings yet.")
+else:
+    st.caption(f"Showing {first:,}–{last:,} of {total:,}")
 for row in rows:
     # The key's class (st-key-row-...) lets the style sheet stack the row's two columns on a tablet.
     with st.container(border=True, key=f"row:{row.id}"):
@@ -139,3 +151,22 @@ for row in rows:
                 st.switch_page(pages.INTAKE, query_params={state.SCREENING_PARAM: row.id})
             if row.lifecycle == "draft":
                 discard.discard_control(row.id, row.revision, leave=False)
+
+if total > PAGE_SIZE:
+    paging = st.container(horizontal=True, gap="small")
+    paging.button(
+        "Previous page",
+        key="list-previous",
+        icon=":material/chevron_left:",
+        disabled=page == 0,
+        on_click=state.set_list_page,
+        args=(signature, page - 1),
+    )
+    paging.button(
+        "Next page",
+        key="list-next",
+        icon=":material/chevron_right:",
+        disabled=last >= total,
+        on_click=state.set_list_page,
+        args=(signature, page + 1),
+    )
