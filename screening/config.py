@@ -11,7 +11,8 @@ details: an unset phone number prints as "not configured" and the documents repo
 `save_clinic_settings` writes the settings a clinic edits in the app back to that file (validated
 by the same model, written atomically, every other key kept).
 
-A file that cannot be used at all raises `ConfigError`. A `treatment_days` list that names an
+A file that cannot be used at all raises `ConfigError` (the app then signs nobody in rather than
+run on defaults with weaker access than configured). A `treatment_days` list that names an
 unknown weekday or is empty does not: the default (Monday to Friday) is used for it and the
 settings carry one line saying so in `ClinicSettings.problems`.
 """
@@ -22,6 +23,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -119,6 +121,10 @@ class Roles(BaseModel):
 
     psychiatrists: list[str] = Field(default_factory=list)
     coordinators: list[str] = Field(default_factory=list)
+    allow_any_verified_account: bool = False
+    """With OpenID Connect and no coordinators listed: whether every account of the identity
+    provider with a verified email gets in as a coordinator. Off, an empty list admits nobody but
+    the listed psychiatrists."""
 
 
 class ClinicSettings(BaseModel):
@@ -192,12 +198,11 @@ class ConfigError(Exception):
 
 
 def clinic_file() -> Path | None:
-    """`$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the working directory when it exists."""
-    configured = settings.current().clinic_file
-    if configured is not None:
-        return configured
-    default = default_clinic_file()
-    return default if default.exists() else None
+    """The clinic file in use: `$SCREENING_CLINIC_FILE`, else `clinic.yaml` in the working directory;
+    None when it does not exist yet (a first run: the built-in defaults apply until the app's setup
+    page creates it)."""
+    path = settings_file()
+    return path if path.exists() else None
 
 
 def _read_yaml(path: Path) -> YamlDocument:
@@ -385,6 +390,75 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@dataclass(frozen=True)
+class SignedInIdentity:
+    """Who an identity provider's token names, and the role the clinic file gives them."""
+
+    user_id: str
+    """``oidc:`` and the provider's subject (``sub``): stable, and never shared by two accounts."""
+    name: str
+    email: str
+    role: Literal["coordinator", "psychiatrist"]
+
+
+@dataclass(frozen=True)
+class SignInRefused:
+    """Why a token does not sign anybody in, in words for the person signing in."""
+
+    reason: str
+
+
+def _verified(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().casefold() == "true")
+
+
+def _listed(entries: list[str], value: str) -> bool:
+    return value.strip().casefold() in {entry.strip().casefold() for entry in entries}
+
+
+def oidc_sign_in(claims: Mapping[str, Any], clinic: ClinicSettings) -> SignedInIdentity | SignInRefused:
+    """The user an OpenID Connect token (its claims) signs in, or why it signs in nobody.
+
+    The user id is the provider's subject (``sub``); a token without one is refused. Roles match
+    the email, so the email must be there and verified (``email_verified`` true). A listed
+    psychiatrist is a psychiatrist; a listed coordinator a coordinator; with no coordinators listed,
+    any other account gets in as a coordinator only when `roles.allow_any_verified_account` is set.
+    """
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject.strip():
+        return SignInRefused(
+            "Your identity provider did not give a stable account identifier (the subject), so this"
+            " app cannot tell your account from others. Ask the administrator to check the sign-in"
+            " configuration."
+        )
+    email = claims.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return SignInRefused(
+            "Your account has no email address, and the clinic lists its users by email. Ask the"
+            " administrator to have the identity provider share your email address."
+        )
+    if not _verified(claims.get("email_verified")):
+        return SignInRefused(
+            "Your account's email address is not verified by the identity provider. Verify it"
+            " there, then sign in again."
+        )
+    email = email.strip()
+    roles = clinic.roles
+    role: Literal["coordinator", "psychiatrist"] | None = None
+    if _listed(roles.psychiatrists, email):
+        role = "psychiatrist"
+    elif _listed(roles.coordinators, email) or (not roles.coordinators and roles.allow_any_verified_account):
+        role = "coordinator"
+    if role is None:
+        return SignInRefused(
+            f"Your account ({email}) is not listed for this clinic. Ask the administrator to add it"
+            " under roles in the clinic file."
+        )
+    name = claims.get("name")
+    shown = name.strip() if isinstance(name, str) and name.strip() else email
+    return SignedInIdentity(user_id=f"oidc:{subject.strip()}", name=shown, email=email, role=role)
 
 
 def may_edit_settings(settings: ClinicSettings, role: str, *identities: str | None) -> bool:

@@ -1,10 +1,13 @@
 """Who is using the app.
 
 With OpenID Connect configured in `.streamlit/secrets.toml` (an `[auth]` section), users sign in
-through Streamlit's `st.login` and their role comes from `clinic.yaml` (`roles.psychiatrists`
-lists emails; everyone else signed in is a coordinator, unless `roles.coordinators` is set, in
-which case only those listed get in). Without it, the app runs in *local mode*: the user types
-their name and picks a role, and every screen says that this is not authenticated.
+through Streamlit's `st.login` and their role comes from `clinic.yaml` (see
+`screening.config.oidc_sign_in`: listed emails only, verified by the provider, the user id from the
+provider's subject). Without it, the app runs in *local mode*: the user types their name and picks
+a role, and every screen says that this is not authenticated.
+
+A clinic file that exists but cannot be used signs nobody in, in either mode: the sign-in screen
+says what is wrong with it instead (the app never runs with weaker access than configured).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 
 import streamlit as st
 
-from screening.config import ClinicSettings
+from screening.config import ClinicSettings, SignedInIdentity, SignInRefused, oidc_sign_in
 from screening.storage import Role, User
 from ui import services, state
 from ui.text import plain
@@ -45,29 +48,59 @@ def role_for(settings: ClinicSettings, *identities: str | None) -> Role | None:
 
 def current_user() -> User | None:
     """The signed-in user, or None when nobody is signed in yet."""
+    if services.clinic_file_problem() is not None:
+        return None
     if oidc_configured():
-        if not st.user.is_logged_in:
-            return None
-        email = str(st.user.get("email") or "")
-        name = str(st.user.get("name") or email)
-        role = role_for(services.settings(), email)
-        if role is None:
+        identity = _oidc_identity()
+        if not isinstance(identity, SignedInIdentity):
             return None
         existing = state.user()
-        credentials = existing.credentials if existing and existing.id == f"oidc:{email}" else None
-        return User(id=f"oidc:{email}", name=name, role=role, authenticated=True, credentials=credentials)
+        credentials = existing.credentials if existing and existing.id == identity.user_id else None
+        return User(
+            id=identity.user_id,
+            name=identity.name,
+            role=identity.role,
+            authenticated=True,
+            credentials=credentials,
+        )
     return state.user()
+
+
+def _oidc_identity() -> SignedInIdentity | SignInRefused | None:
+    """Who the identity provider's token signs in (None: nobody has signed in yet)."""
+    if not st.user.is_logged_in:
+        return None
+    return oidc_sign_in(st.user.to_dict(), services.settings())
+
+
+def _clinic_file_screen(problem: str) -> None:
+    state.set_user(None)  # a local-mode user signed in before the file broke is signed out
+    st.error(
+        "The clinic settings file has a problem, so nobody can sign in until it is fixed. The app"
+        " does not run on default settings, which could give people more access than the clinic"
+        " configured.",
+        icon=":material/lock:",
+    )
+    st.markdown("**What is wrong**")
+    st.code(problem, language=None)
+    st.markdown(
+        "**What to do**: the administrator corrects this line of the clinic file (every setting is"
+        " described in `clinic.example.yaml`), then reloads this page."
+    )
 
 
 def login_screen() -> None:
     """The sign-in screen: OIDC login, or the local-mode name form."""
     st.title("Ketamine intake screening")
     st.caption("Decision support for treatment-resistant depression. The psychiatrist decides.")
+    problem = services.clinic_file_problem()
+    if problem is not None:
+        _clinic_file_screen(problem)
+        return
     if oidc_configured():
-        if st.user.is_logged_in:
-            st.error(
-                "Your account is not listed for this clinic. Ask the administrator to add it to clinic.yaml."
-            )
+        identity = _oidc_identity()
+        if isinstance(identity, SignInRefused):
+            st.error(plain(identity.reason), icon=":material/block:")
             st.button("Sign out", on_click=st.logout)
             return
         st.button("Sign in", type="primary", on_click=st.login)

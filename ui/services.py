@@ -14,7 +14,14 @@ from pathlib import Path
 import streamlit as st
 
 from screening import settings as environment
-from screening.config import ClinicSettings, ConfigError, load_clinic_settings, may_edit_settings
+from screening.config import (
+    ClinicSettings,
+    ConfigError,
+    SignedInIdentity,
+    load_clinic_settings,
+    may_edit_settings,
+    oidc_sign_in,
+)
 from screening.loading import Catalog, default_directory, load_catalog
 from screening.storage import User, database_url
 from screening.workflow import NotFound, Refused, Screening, Workflow
@@ -69,7 +76,8 @@ def _settings(_marker: str) -> ClinicSettings | str:
 
 
 def settings() -> ClinicSettings:
-    """The clinic settings; a broken clinic file falls back to defaults (see `settings_error`)."""
+    """The clinic settings; defaults when there is no clinic file. A clinic file that cannot be used
+    gives defaults too, but then nobody is signed in (see `clinic_file_problem`)."""
     value = _settings("clinic")
     return value if isinstance(value, ClinicSettings) else ClinicSettings()
 
@@ -80,9 +88,25 @@ def reload_settings() -> None:
 
 
 def administers(user: User) -> bool:
-    """Whether `user` may edit the clinic settings (see `screening.config.may_edit_settings`)."""
-    email = user.id.removeprefix("oidc:") if user.id.startswith("oidc:") else None
-    return may_edit_settings(settings(), user.role, user.name, email)
+    """Whether `user` may edit the clinic settings (see `screening.config.may_edit_settings`): a
+    signed-in user is matched by the verified email of their sign-in, a local-mode user by name."""
+    if user.id.startswith("oidc:"):
+        identity = oidc_sign_in(st.user.to_dict(), settings()) if st.user.is_logged_in else None
+        if not isinstance(identity, SignedInIdentity) or identity.user_id != user.id:
+            return False
+        return may_edit_settings(settings(), user.role, identity.email)
+    return may_edit_settings(settings(), user.role, user.name)
+
+
+def clinic_file_problem() -> str | None:
+    """Why the clinic file cannot be used at all (one line naming the file, line and setting), or
+    None. While there is one, nobody is signed in: the app never runs with weaker access than the
+    clinic configured. The file is read again on every run while it has one, so a corrected file
+    takes effect at the next page load."""
+    if isinstance(_settings("clinic"), str):
+        _settings.clear()
+    value = _settings("clinic")
+    return value if isinstance(value, str) else None
 
 
 def settings_error() -> str | None:
