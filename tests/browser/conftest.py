@@ -128,8 +128,11 @@ def server(tmp_path: Path, chromium: str, clinic_file_text: str) -> Iterator[Ser
 def new_browser(chromium: str) -> Iterator[Callable[..., Any]]:
     """Opens a browser with a fresh profile (one per user, as on two workstations), with a window of
     `viewport` (width, height) pixels."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional dependency
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - optional dependency
 
+    # Assertions wait as long as any other step: their own default (5 s) is shorter than a save and
+    # rerun can take on a loaded two-core machine.
+    expect.set_options(timeout=STEP_TIMEOUT_MS)
     opened: list[Any] = []
     profiles: list[tempfile.TemporaryDirectory[str]] = []
     with sync_playwright() as playwright:
