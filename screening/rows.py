@@ -19,6 +19,7 @@ from screening.definition import Definition
 from screening.describe import OPERATOR_WORDS, describe
 from screening.engine import Evaluator, apply_operator
 from screening.model import AllOf, Compare, Condition, Count, GroupItem, Item, ParamRef, Test
+from screening.vocabulary import number_with_unit
 
 __all__ = [
     "CountUse",
@@ -223,18 +224,5 @@ def _operand_words(definition: Definition, field: Item, operand: Any) -> str:
         label = field.value_label(operand, definition)
         return str(operand) if label is None else label
     if isinstance(operand, (int, float)):
-        return _number_words(operand, unit or field.unit_words)
+        return number_with_unit(operand, unit or field.unit_words)
     return str(operand)
-
-
-def _number_words(number: float, unit: str | None) -> str:
-    """A plain decimal without a trailing ``.0`` or exponent, with its unit: ``6 weeks``, ``25%``
-    (as the documents write numbers)."""
-    if isinstance(number, int):
-        text = str(number)
-    else:
-        text = f"{number:.4f}".rstrip("0").rstrip(".")
-        text = "0" if text in ("-0", "") else text
-    if not unit:
-        return text
-    return f"{text}{'' if unit in ('%', '°') else ' '}{unit}"

@@ -156,3 +156,19 @@ def moved_session_words(moved: object) -> str:
         return str(moved)
     weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[day.weekday()]
     return f"Session {number} on {weekday} {day.isoformat()}"
+
+
+def format_number(value: float) -> str:
+    """A plain decimal without a trailing ``.0`` or exponent: 81.5, 128, 0.25."""
+    if isinstance(value, int):
+        return str(value)
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def number_with_unit(number: float, unit: str | None) -> str:
+    """A number with its unit, as the screens and documents write it: ``6 weeks``, ``25%``."""
+    if not unit:
+        return format_number(number)
+    separator = "" if unit in ("%", "°") else " "
+    return f"{format_number(number)}{separator}{unit}"

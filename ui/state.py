@@ -166,15 +166,13 @@ def set_list_page(filters: str, page: int) -> None:
     st.session_state[_LIST_PAGE] = (filters, max(0, page))
 
 
-_FOCUS_MOVES = "focus-moves"
-_FOCUS_PENDING = "focus-pending"
+_FOCUS_MOVE = "focus-move"
 
 
 def request_focus_move() -> None:
     """Ask the next run of the intake to move the keyboard focus to the first question of the
     section it shows (the user chose another section); later runs leave the focus where it is."""
-    st.session_state[_FOCUS_MOVES] = secrets.token_hex(8)
-    st.session_state[_FOCUS_PENDING] = True
+    st.session_state[_FOCUS_MOVE] = secrets.token_hex(8)
 
 
 def take_focus_move() -> str | None:
@@ -182,10 +180,8 @@ def take_focus_move() -> str | None:
     The browser may draw a script element again while a later run replaces the page, so the page
     remembers the token of the last move carried out and never carries out one twice; a random
     token stays unique across reconnections, where a count would start again."""
-    if not st.session_state.pop(_FOCUS_PENDING, False):
-        return None
-    token = st.session_state.get(_FOCUS_MOVES)
-    return token if isinstance(token, str) else secrets.token_hex(8)
+    token = st.session_state.pop(_FOCUS_MOVE, None)
+    return token if isinstance(token, str) else None
 
 
 # ------------------------------------------------------------------ revisions and widget sync

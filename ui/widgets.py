@@ -365,7 +365,7 @@ def render_group(
         # The key's class (st-key-group-row-...) lets the style sheet stack the fields on a tablet.
         with st.container(border=True, key=f"group-row-{item.id}-{row_id}"):
             head, remove = st.columns([5, 1])
-            head.markdown(f"{item.row_label} {index + 1}")
+            head.markdown(row_name(item, index))
             remove.button(
                 f"Remove {row_name(item, index).lower()}",
                 key=f"remove:{identifier}:{item.id}:{row_id}",

@@ -32,7 +32,13 @@ from screening.model import (
     Plan,
 )
 from screening.rows import RowCount, row_counts
-from screening.vocabulary import DECISION_WORDS, LIFECYCLE_WORDS, signed_sentence
+from screening.vocabulary import (
+    DECISION_WORDS,
+    LIFECYCLE_WORDS,
+    format_number,
+    number_with_unit,
+    signed_sentence,
+)
 
 __all__ = [
     "DECISION_WORDS",
@@ -172,14 +178,6 @@ def reopened_notice(since: dt.datetime | None) -> str:
     return f"Reopened after an amendment{when}: needs re-signing. The signed decision no longer stands."
 
 
-def format_number(value: float) -> str:
-    """A plain decimal without a trailing ``.0`` or exponent: 81.5, 128, 0.25."""
-    if isinstance(value, int):
-        return str(value)
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
 def format_date(day: dt.date) -> str:
     """ISO date with the weekday, for clinicians: ``2026-12-02 (Wed)``."""
     return f"{day.isoformat()} ({_WEEKDAYS[day.weekday()][:3]})"
@@ -213,13 +211,6 @@ def format_moment(moment: dt.datetime) -> str:
 # Answers in words
 
 
-def _with_unit(number: float, unit: str | None) -> str:
-    if not unit:
-        return format_number(number)
-    separator = "" if unit in ("%", "°") else " "
-    return f"{format_number(number)}{separator}{unit}"
-
-
 def value_words(definition: Definition, item: Item, value: Any, *, scores: bool = False) -> str:
     """One accepted answer in words: option labels, yes/no labels, numbers with units.
 
@@ -251,7 +242,7 @@ class _Wording:
         return self.definition.option(item, code)
 
     def number(self, value: int | float, unit: str | None) -> str:
-        return _with_unit(value, unit)
+        return number_with_unit(value, unit)
 
     def row(self, group: GroupItem, row: Any) -> str:
         return row_words(self.definition, group, row)
@@ -279,7 +270,7 @@ def answer_words(definition: Definition, assessment: Assessment, ref: str) -> st
         if isinstance(value, bool):
             return "Yes" if value else "No"
         if isinstance(value, (int, float)):
-            return _with_unit(value, definition.derived[ref].unit)
+            return number_with_unit(value, definition.derived[ref].unit)
         return str(value)
     if kind == "score":
         score = assessment.scores.get(ref)
