@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from screening.assessment import FlagResult
+from screening.documents import content
 from screening.model import FieldItem, GroupItem, PerKgDose
 from screening.plans import Schedule, day_words, schedule, treatment_days_words, weight_doses
 from screening.rows import count_use, counted_groups, row_counts, source_words
@@ -63,26 +64,10 @@ def _triggers(flag: FlagResult) -> str:
         if item is not None:
             answer = widgets.describe_value(definition, item, detail.answers.get(ref))
             parts.append(f"{definition.title_of(ref)}: {plain(answer)}")
-        else:
-            parts.append(f"{definition.title_of(ref)}: {plain(_computed_words(ref))}")
+        else:  # a score or a derived value, in the documents' words ("28.9 kg/m²", "Yes")
+            answer = content.answer_words(definition, assessment, ref)
+            parts.append(f"{definition.title_of(ref)}: {plain(answer)}")
     return "; ".join(parts)
-
-
-def _computed_words(ref: str) -> str:
-    """A score or derived value in words: "17 (Moderately severe)", "28.9 kg/m²", "Yes"."""
-    score = assessment.scores.get(ref)
-    if score is not None:
-        if score.value is None:
-            return "not computed"
-        return f"{score.value:g}" + (f" ({score.band})" if score.band else "")
-    value = assessment.derived.get(ref)
-    if value is None:
-        return "not computed"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    spec = definition.derived.get(ref)
-    unit = f" {spec.unit}" if spec is not None and spec.unit else ""
-    return f"{value:g}{unit}" if isinstance(value, (int, float)) else str(value)
 
 
 notes: dict[str, str] = {
