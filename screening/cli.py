@@ -1,4 +1,5 @@
-"""The command line: `python -m screening check | assess | report | schema | export | import`.
+"""The command line: `python -m screening check | assess | report | schema | export | import |
+database | audit` (the last in `cli_audit.py`).
 
 Exit codes: 0 success; 1 problems in the input (a questionnaire with errors, answers that cannot
 be accepted, a file to import that is refused); 2 a usage error. Bad input never prints a
@@ -21,6 +22,7 @@ from typing import TextIO
 from screening.answers import Problem
 from screening.answers_file import AnswersFile, read_answers_file
 from screening.assessment import Assessment
+from screening.cli_audit import add_audit_commands
 from screening.config import ClinicSettings, ConfigError, load_clinic_settings
 from screening.definition import Definition
 from screening.engine import assess
@@ -78,6 +80,16 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the questionnaire format")
     schema.set_defaults(handler=_schema)
+
+    database = commands.add_parser("database", help="set up the screenings database")
+    database_actions = database.add_subparsers(dest="action", required=True)
+    database_init = database_actions.add_parser(
+        "init",
+        help="create or upgrade the tables and their append-only guards at $SCREENING_DATABASE_URL"
+        " (on PostgreSQL, run it with the owner role's URL)",
+    )
+    database_init.set_defaults(handler=_database_init)
+    add_audit_commands(commands)
 
     _add_exchange_commands(commands)
     return parser
@@ -272,6 +284,47 @@ def _report(args: argparse.Namespace) -> int:
 def _schema(_args: argparse.Namespace) -> int:
     json.dump(json_schema(), sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _database_init(_args: argparse.Namespace) -> int:
+    """Create or upgrade the tables and append-only guards at $SCREENING_DATABASE_URL, and say in
+    one line what was done. On PostgreSQL it runs as the owner role: the app's own role owns
+    nothing and may not create them (deploy/postgresql/roles.sql). It grants nothing itself: the
+    owner role's default privileges give the app role its rights on every table created."""
+    # Loaded only here: the other commands need no database.
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    from screening.lifecycle.rules import Rules  # noqa: PLC0415
+    from screening.storage import SCHEMA_VERSION, StorageError, Store, database_url  # noqa: PLC0415
+    from screening.storage.database import create_storage_engine  # noqa: PLC0415
+    from screening.storage.guards import schema_state  # noqa: PLC0415
+
+    url = database_url()
+    where = _one_line(url.render_as_string(hide_password=True))
+    try:
+        engine = create_storage_engine(url)
+        try:
+            with engine.connect() as connection:
+                before, missing = schema_state(connection)
+        finally:
+            engine.dispose()
+        with Store(url, judge=Rules(load_catalog([default_directory()], run_examples=False))):
+            pass
+    except (StorageError, DBAPIError) as error:
+        reason = str(error.orig).strip().splitlines()[0] if isinstance(error, DBAPIError) else str(error)
+        print(f"{where}: {_one_line(reason)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    guards = "their append-only guards"
+    if before is None:
+        done = f"Created the tables (schema version {SCHEMA_VERSION}) and {guards}"
+    elif before < SCHEMA_VERSION:
+        done = f"Upgraded the tables from schema version {before} to {SCHEMA_VERSION}, with {guards}"
+    elif missing:
+        done = f"Installed {len(missing)} missing append-only guard(s) (schema version {before})"
+    else:
+        done = f"Nothing to do: the tables (schema version {before}) and {guards} are in place"
+    print(f"{done} at {where}.")
     return EXIT_OK
 
 

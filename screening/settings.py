@@ -17,6 +17,13 @@ Variables (an empty value counts as unset):
 `SCREENING_CLINIC_FILE`
     The clinic file (YAML, see `screening.config`). Unset: `clinic.yaml` in the working directory
     when it exists, else the built-in defaults.
+`SCREENING_AUDIT_KEYS`
+    The audit keys themselves (see `screening.storage.keys`): lines of "key-id hex-secret",
+    separated by newlines or ';', the last one current. For servers that share one database, which
+    must all hold the same keys. Unset: the key file.
+`SCREENING_AUDIT_KEY_FILE`
+    The file holding the audit keys. Unset: `data/audit.key` under the working directory
+    (`default_audit_key_path`), created with a fresh key on first use.
 
 The environment is read afresh on every call to `current()` (a few dictionary lookups), so a
 changed environment is seen without restarting the process.
@@ -28,7 +35,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 DATABASE_URL_ENV = "SCREENING_DATABASE_URL"
 """Environment variable holding any SQLAlchemy URL; unset means SQLite at `default_database_path()`."""
@@ -38,6 +45,12 @@ QUESTIONNAIRES_ENV = "SCREENING_QUESTIONNAIRES"
 
 CLINIC_FILE_ENV = "SCREENING_CLINIC_FILE"
 """Environment variable naming the clinic file; unset means `clinic.yaml` in the working directory."""
+
+AUDIT_KEYS_ENV = "SCREENING_AUDIT_KEYS"
+"""Environment variable holding the audit keys as text (see `screening.storage.keys`)."""
+
+AUDIT_KEY_FILE_ENV = "SCREENING_AUDIT_KEY_FILE"
+"""Environment variable naming the audit key file; unset means `data/audit.key`."""
 
 _BESIDE_PACKAGE = Path(__file__).resolve().parent.parent / "questionnaires"
 
@@ -53,16 +66,23 @@ class Settings(BaseModel):
     """`$SCREENING_QUESTIONNAIRES`."""
     clinic_file: Path | None = None
     """`$SCREENING_CLINIC_FILE`."""
+    audit_keys: SecretStr | None = None
+    """`$SCREENING_AUDIT_KEYS` (a `SecretStr`: printing the settings shows asterisks)."""
+    audit_key_file: Path | None = None
+    """`$SCREENING_AUDIT_KEY_FILE`."""
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> Settings:
         """The settings named by `environment` (a mapping like `os.environ`)."""
         questionnaires = environment.get(QUESTIONNAIRES_ENV)
         clinic_file = environment.get(CLINIC_FILE_ENV)
+        key_file = environment.get(AUDIT_KEY_FILE_ENV)
         return cls(
             database_url=environment.get(DATABASE_URL_ENV) or None,
             questionnaires=Path(questionnaires) if questionnaires else None,
             clinic_file=Path(clinic_file) if clinic_file else None,
+            audit_keys=SecretStr(keys) if (keys := environment.get(AUDIT_KEYS_ENV)) else None,
+            audit_key_file=Path(key_file) if key_file else None,
         )
 
 
@@ -74,6 +94,11 @@ def current() -> Settings:
 def default_database_path() -> Path:
     """`data/screenings.db` under the working directory (an absolute path)."""
     return Path.cwd() / "data" / "screenings.db"
+
+
+def default_audit_key_path() -> Path:
+    """`data/audit.key` under the working directory (an absolute path), beside the default database."""
+    return Path.cwd() / "data" / "audit.key"
 
 
 def default_clinic_file() -> Path:

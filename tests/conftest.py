@@ -13,8 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from tests.database_support import postgres_schema_url
+from screening.settings import AUDIT_KEYS_ENV
+from tests.database_support import TEST_AUDIT_KEYS, postgres_schema_url
 
+os.environ.setdefault(AUDIT_KEYS_ENV, TEST_AUDIT_KEYS)
 POSTGRES_URL_ENV = "SCREENING_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

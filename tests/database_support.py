@@ -10,6 +10,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from screening.storage.keys import AuditKeys, parse_keys
+
 
 def postgres_schema_url(database_url: str) -> str:
     """A URL on `database_url` whose tables live in a new, empty schema of their own."""
@@ -21,6 +23,15 @@ def postgres_schema_url(database_url: str) -> str:
     engine.dispose()
     url = base.update_query_dict({"options": f"-csearch_path={schema}"})
     return url.render_as_string(hide_password=False)
+
+
+TEST_AUDIT_KEYS = "test-key " + "5a" * 32
+"""The audit key of every store and app server the tests start (`tests/conftest.py` puts it in
+$SCREENING_AUDIT_KEYS), so no test writes a key file and hashes are the same from run to run."""
+
+
+def audit_keys_of_tests() -> AuditKeys:
+    return parse_keys(TEST_AUDIT_KEYS, "the tests' key")
 
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

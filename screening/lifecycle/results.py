@@ -26,7 +26,7 @@ class HistoryEntry:
     """One change of a screening, as the history panel and the summary PDF show it.
 
     `kind` is one of created, answer, date, review, signed, amended, reopened, discarded,
-    document, crisis_acknowledged. An amendment of three answers gives three entries with the
+    document, crisis_acknowledged, status_changed. An amendment of three answers gives three entries with the
     same `revision` and `reason`. `old` and `new` are the stored values; `old_words` and
     `new_words` say them in words (patient data: for the screen and the documents, never for
     logs).

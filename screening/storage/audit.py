@@ -9,16 +9,25 @@ where `prev_hash` is the hash of the screening's previous event (64 zeros for th
 is the UTC time in ISO 8601 with microseconds. Editing any field of a row, deleting a row or
 changing the order (the `seq` numbers) breaks the chain from that row on. The screening row keeps
 the hash and number of the last event, so removing events from the end is caught too.
+
+The hash is keyed: an HMAC-SHA-256 with the server's audit key (`keys.py`) whose id the event
+records in `key_id`. Whoever can write the database but not read the key cannot make a changed
+event verify, however the plain hashes are recomputed. Events written before keys existed
+(`key_id` NULL) carry a plain SHA-256 of the same text; the screening's anchor (`anchors.py`),
+computed with the key when the database was upgraded, covers them, and an unkeyed event after a
+keyed one is refused outright.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from screening.storage.keys import AuditKeys
 from screening.storage.records import AuditProblem, JsonValue, User
 from screening.storage.values import canonical_json
 
@@ -40,7 +49,7 @@ def actor_fields(user: User) -> dict[str, JsonValue]:
     }
 
 
-def event_hash(
+def event_message(
     *,
     prev_hash: str,
     screening_id: str,
@@ -49,7 +58,8 @@ def event_hash(
     at: datetime,
     actor: Mapping[str, JsonValue],
     payload: JsonValue,
-) -> str:
+) -> bytes:
+    """The text an event's hash is computed over (canonical JSON, UTF-8)."""
     document = {
         "prev_hash": prev_hash,
         "screening_id": screening_id,
@@ -59,7 +69,15 @@ def event_hash(
         "actor": dict(actor),
         "payload": payload,
     }
-    return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
+    return canonical_json(document).encode("utf-8")
+
+
+def keyed_hash(message: bytes, keys: AuditKeys | None, key_id: str | None) -> str | None:
+    """The HMAC of `message` with the key `key_id` (None: a key `keys` lacks); with `key_id` None,
+    the plain SHA-256 that events written before keys existed carry."""
+    if key_id is None:
+        return hashlib.sha256(message).hexdigest()
+    return None if keys is None else keys.mac(key_id, message)
 
 
 def definition_digest(files_json: str) -> str:
@@ -79,6 +97,7 @@ class StoredEvent:
     payload_json: str
     prev_hash: str
     hash: str
+    key_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,25 +114,20 @@ def _problem(stored: StoredEvent, reason: str) -> AuditProblem:
 
 
 def _event_problem(
-    screening_id: str, stored: StoredEvent, expected_seq: int, previous: str
+    screening_id: str, stored: StoredEvent, expected_seq: int, previous: str, keys: AuditKeys, keyed: bool
 ) -> tuple[dict[str, JsonValue] | None, AuditProblem | None]:
-    """The payload of an event that checks out, or the problem with it."""
-    if stored.seq > expected_seq:
-        return None, _problem(stored, f"expected event #{expected_seq} here: an earlier event was deleted")
-    if stored.seq < expected_seq:
-        reason = f"expected event #{expected_seq} here: events are duplicated or reordered"
-        return None, _problem(stored, reason)
-    if stored.prev_hash != previous:
-        return None, _problem(
-            stored, "does not follow the event before it: events were reordered, deleted or edited"
-        )
+    """The payload of an event that checks out, or the problem with it (`keyed`: an event before
+    it was keyed, so this one must be too)."""
+    problem = _position_problem(stored, expected_seq, previous) or _key_problem(stored, keys, keyed)
+    if problem is not None:
+        return None, problem
     try:
         payload = json.loads(stored.payload_json)
     except ValueError:
         return None, _problem(stored, "payload is not valid JSON: the row was edited")
     if not isinstance(payload, dict):
         return None, _problem(stored, "payload is not a JSON object: the row was edited")
-    recomputed = event_hash(
+    message = event_message(
         prev_hash=stored.prev_hash,
         screening_id=screening_id,
         seq=stored.seq,
@@ -122,19 +136,49 @@ def _event_problem(
         actor=stored.actor,
         payload=payload,
     )
-    if recomputed != stored.hash:
-        return None, _problem(stored, "content does not match its hash: the row was edited")
+    recomputed = keyed_hash(message, keys, stored.key_id)
+    if recomputed is None or not hmac.compare_digest(recomputed, stored.hash):
+        reason = "content does not match its keyed hash: the row was rewritten without the audit key"
+        if stored.key_id is None:
+            reason = "content does not match its hash: the row was edited"
+        return None, _problem(stored, reason)
     return payload, None
 
 
+def _position_problem(stored: StoredEvent, expected_seq: int, previous: str) -> AuditProblem | None:
+    if stored.seq > expected_seq:
+        return _problem(stored, f"expected event #{expected_seq} here: an earlier event was deleted")
+    if stored.seq < expected_seq:
+        return _problem(stored, f"expected event #{expected_seq} here: events are duplicated or reordered")
+    if stored.prev_hash != previous:
+        return _problem(
+            stored, "does not follow the event before it: events were reordered, deleted or edited"
+        )
+    return None
+
+
+def _key_problem(stored: StoredEvent, keys: AuditKeys, keyed: bool) -> AuditProblem | None:
+    if stored.key_id is None and keyed:
+        return _problem(
+            stored, "is not keyed although the events before it are: it was written outside the application"
+        )
+    if stored.key_id is not None and stored.key_id not in keys.secrets:
+        return _problem(
+            stored, f"is keyed with the audit key {stored.key_id!r}, which this server does not hold"
+        )
+    return None
+
+
 def check_chain(
-    screening_id: str, events: Iterable[StoredEvent], *, head_hash: str, revision: int
+    screening_id: str, events: Iterable[StoredEvent], *, head_hash: str, revision: int, keys: AuditKeys
 ) -> ChainCheck:
     """Walk the events in `seq` order; stop at the first broken one and name it."""
     checked: list[tuple[StoredEvent, dict[str, JsonValue]]] = []
     previous = GENESIS_HASH
+    keyed = False
     for expected_seq, stored in enumerate(events, start=1):
-        payload, problem = _event_problem(screening_id, stored, expected_seq, previous)
+        payload, problem = _event_problem(screening_id, stored, expected_seq, previous, keys, keyed)
+        keyed = keyed or stored.key_id is not None
         if problem is not None or payload is None:
             return ChainCheck(checked, problem)
         checked.append((stored, payload))
@@ -165,6 +209,9 @@ class ReplayedState:
     lifecycle: str = "draft"
     discarded: bool = False
     reopened: dict[str, JsonValue] | None = None
+    status: str | None = None
+    """The status the trail last recorded; None for a screening created before statuses were
+    recorded (its created event has no "status")."""
 
 
 def _changes(payload: Mapping[str, JsonValue]) -> Iterator[tuple[str, JsonValue]]:
@@ -186,18 +233,25 @@ def replay(checked: Iterable[tuple[StoredEvent, dict[str, JsonValue]]]) -> Repla
             digest = payload.get("definition_sha256")
             state.definition_sha256 = digest if isinstance(digest, str) else None
             state.assessed_on = _text(payload.get("assessed_on"))
+            state.status = _text(payload.get("status"))
+        elif kind == "status_changed":
+            state.status = _tracked_status(state, {"status": payload})
         elif kind in ("answer_set", "answer_cleared"):
             state.answers[str(payload.get("item"))] = payload.get("new")
+            state.status = _tracked_status(state, payload)
         elif kind == "assessed_on_set":
             state.assessed_on = _text(payload.get("new"))
+            state.status = _tracked_status(state, payload)
         elif kind in ("review_saved", "signed"):
             state.review = _object(payload.get("new"))
+            state.status = _tracked_status(state, payload)
             if kind == "signed":
                 state.signer = stored.actor
                 state.signed_at = timestamp(stored.at)
                 state.lifecycle = "signed"
                 state.reopened = None
         elif kind == "amended":
+            state.status = _tracked_status(state, payload)
             for item_id, new in _changes(payload):
                 state.answers[item_id] = new
             review = payload.get("review")
@@ -220,6 +274,17 @@ def replay(checked: Iterable[tuple[StoredEvent, dict[str, JsonValue]]]) -> Repla
         elif kind == "discarded":
             state.discarded = True
     return state
+
+
+def _tracked_status(state: ReplayedState, payload: Mapping[str, JsonValue]) -> str | None:
+    """The status an event records, for a trail that records every status from its creation on
+    (an older trail recorded statuses only when signing or amending: None, not checked)."""
+    recorded = payload.get("status")
+    if isinstance(recorded, dict):  # {"old", "new"} on the change that moved it
+        recorded = recorded.get("new")
+    if state.status is None:
+        return None
+    return _text(recorded) or state.status
 
 
 def _text(value: JsonValue) -> str | None:

@@ -19,11 +19,13 @@ from sqlalchemy import URL, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from screening.storage.audit import actor_fields, event_hash
+from screening.storage.anchors import install_anchoring
+from screening.storage.audit import actor_fields, event_message, keyed_hash
 from screening.storage.changes import Change
 from screening.storage.database import WRITE_OPTION, create_storage_engine, database_url, prepare_schema
 from screening.storage.errors import ConflictError, InvalidRequest, LockedError, NotFound, PermissionDenied
 from screening.storage.judge import Judge, State
+from screening.storage.keys import AuditKeys, resolve_keys
 from screening.storage.records import EventKind, JsonValue, QuestionnairePin, User, WriteResult
 from screening.storage.rows import current_review, loads
 from screening.storage.schema import AnswerRow, AuditEventRow, DefinitionRow, ScreeningRow
@@ -43,18 +45,31 @@ class StoreBase:
     """The engine, sessions and shared steps of every `Store` call (see `Store` for the parameters)."""
 
     def __init__(
-        self, url: str | URL | None = None, *, judge: Judge, clock: Clock = utc_now, echo: bool = False
+        self,
+        url: str | URL | None = None,
+        *,
+        judge: Judge,
+        clock: Clock = utc_now,
+        echo: bool = False,
+        keys: AuditKeys | None = None,
     ) -> None:
         self._url = database_url(url)
         self._judge = judge
         self._clock = clock
         self._engine = create_storage_engine(self._url, echo=echo)
         try:
-            prepare_schema(self._engine, self._now())
+            self._keys = keys or resolve_keys(self._engine, self._now())
+            prepare_schema(self._engine, self._now(), self._keys)
         except BaseException:
             self._engine.dispose()
             raise
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        install_anchoring(self._sessions, self._keys)
+
+    @property
+    def audit_key_id(self) -> str:
+        """The id of the audit key new records are keyed with (never the secret)."""
+        return self._keys.current
 
     @property
     def url(self) -> str:
@@ -159,9 +174,28 @@ class StoreBase:
             files=files,
         )
 
-    def _judge_status(self, session: Session, row: ScreeningRow) -> None:
-        """Record the judge's status of the screening as it now stands, in this transaction."""
-        row.status = check_status(self._judge.status(self._state(session, row)))
+    def _record_changes(
+        self, session: Session, row: ScreeningRow, changes: list[Change], *, user: User, now: datetime
+    ) -> None:
+        """Apply `changes`, ask the judge for the status the screening then has, and append one
+        event per change; the last one also records a status that changed ("status": {old, new}),
+        so every status the list shows is in the trail. With no change to carry it, a changed
+        status is an event of its own (`status_changed`; not an edit: `updated_at` stays)."""
+        first = row.revision + 1
+        for offset, change in enumerate(changes):
+            change.apply(session, row, first + offset)
+        status = check_status(self._judge.status(self._state(session, row)))
+        moved: dict[str, JsonValue] | None = (
+            None if status == row.status else {"old": row.status, "new": status}
+        )
+        for index, change in enumerate(changes):
+            payload = change.payload()
+            if moved is not None and index == len(changes) - 1:
+                payload["status"] = moved
+            self._append(session, row, change.kind, payload, user=user, now=now)
+        if moved is not None and not changes:
+            self._append(session, row, "status_changed", moved, user=user, now=now, content=False)
+        row.status = status
         row.status_revision = row.content_revision
 
     @staticmethod
@@ -197,8 +231,8 @@ class StoreBase:
                 "the pin's hash does not match its files."
             )
 
-    @staticmethod
     def _append(
+        self,
         session: Session,
         row: ScreeningRow,
         kind: EventKind,
@@ -208,10 +242,11 @@ class StoreBase:
         now: datetime,
         content: bool = True,
     ) -> int:
-        """Add the next event of the screening's chain and move the screening to its revision."""
+        """Add the next event of the screening's chain, keyed with the current audit key, and move
+        the screening to its revision."""
         seq = row.revision + 1
         plain = dict(payload)
-        digest = event_hash(
+        message = event_message(
             prev_hash=row.audit_head,
             screening_id=row.id,
             seq=seq,
@@ -220,6 +255,8 @@ class StoreBase:
             actor=actor_fields(user),
             payload=plain,
         )
+        digest = keyed_hash(message, self._keys, self._keys.current)
+        assert digest is not None  # the current key always has a secret
         session.add(
             AuditEventRow(
                 screening_id=row.id,
@@ -234,6 +271,7 @@ class StoreBase:
                 payload_json=canonical_json(plain),
                 prev_hash=row.audit_head,
                 hash=digest,
+                key_id=self._keys.current,
             )
         )
         row.revision = seq

@@ -14,19 +14,25 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text, update
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from screening import settings
 from screening.settings import default_database_path
+from screening.storage.anchors import anchor_mapping
+from screening.storage.clinic_chain import append_clinic_event
 from screening.storage.errors import InvalidRequest, SchemaVersionError
-from screening.storage.records import LIFECYCLES
-from screening.storage.schema import APPEND_ONLY_TRIGGERS, SCHEMA_VERSION, Base, SchemaVersionRow
+from screening.storage.guards import OwnerRightsNeeded, install_append_only_guards
+from screening.storage.keys import AuditKeys
+from screening.storage.records import LIFECYCLES, JsonValue
+from screening.storage.schema import SCHEMA_VERSION, Base, ClinicEventRow, SchemaVersionRow, ScreeningRow
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +116,10 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 _SQLITE_START_ATTEMPTS = 8
 
 
-def prepare_schema(engine: Engine, now: datetime) -> None:
+def prepare_schema(engine: Engine, now: datetime, keys: AuditKeys) -> None:
     """Create missing tables and the schema-version row, upgrade a database of an older version
     (in one transaction, so an upgrade happens whole or not at all), and refuse a newer one.
+    `keys` anchor the screenings an upgrade takes over into the clinic chain.
 
     On SQLite, several processes starting at once on one file can be told "database is locked"
     without the busy timeout being waited for (switching the file to WAL takes it exclusively);
@@ -120,7 +127,7 @@ def prepare_schema(engine: Engine, now: datetime) -> None:
     """
     for attempt in range(1, _SQLITE_START_ATTEMPTS + 1):
         try:
-            _prepare_schema(engine, now)
+            _prepare_schema(engine, Upgrade(now, keys))
             return
         except OperationalError as error:
             locked = engine.dialect.name == "sqlite" and "database is locked" in str(error.orig)
@@ -129,7 +136,16 @@ def prepare_schema(engine: Engine, now: datetime) -> None:
             time.sleep(0.05 * attempt)
 
 
-def _prepare_schema(engine: Engine, now: datetime) -> None:
+@dataclass(frozen=True, slots=True)
+class Upgrade:
+    """What an upgrade step may need besides the connection: the time and the audit keys."""
+
+    now: datetime
+    keys: AuditKeys
+
+
+def _prepare_schema(engine: Engine, upgrade: Upgrade) -> None:
+    now = upgrade.now
     with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_INIT_LOCK})
@@ -144,7 +160,7 @@ def _prepare_schema(engine: Engine, now: datetime) -> None:
             raise SchemaVersionError(found, SCHEMA_VERSION)
         if found is not None and found < SCHEMA_VERSION and existing:
             for version in range(found, SCHEMA_VERSION):
-                MIGRATIONS[version](connection)
+                _run_upgrade_step(connection, version, upgrade)
             connection.execute(
                 update(SchemaVersionRow)
                 .where(SchemaVersionRow.id == 1)
@@ -152,13 +168,25 @@ def _prepare_schema(engine: Engine, now: datetime) -> None:
             )
             logger.info("Upgraded the database schema from version %d to %d", found, SCHEMA_VERSION)
         Base.metadata.create_all(connection)
-        for statement in APPEND_ONLY_TRIGGERS.get(engine.dialect.name, ()):
-            connection.exec_driver_sql(statement)
+        install_append_only_guards(connection)
         if found is None:
             connection.execute(insert(SchemaVersionRow).values(id=1, version=SCHEMA_VERSION, applied_at=now))
 
 
-def _upgrade_1_to_2(connection: Connection) -> None:
+def _run_upgrade_step(connection: Connection, version: int, upgrade: Upgrade) -> None:
+    """The step from `version` to the next; a role that may not alter the tables (the
+    application's own role on PostgreSQL) is told in one sentence to let the owner upgrade."""
+    try:
+        with connection.begin_nested():
+            MIGRATIONS[version](connection, upgrade)
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        role = connection.execute(text("SELECT current_user")).scalar_one()
+        raise OwnerRightsNeeded(role, f"upgrade the tables from schema version {version}") from None
+
+
+def _upgrade_1_to_2(connection: Connection, _upgrade: Upgrade) -> None:
     """Version 2 adds the lifecycle, the decision for the list, reopening and discarding.
 
     Screenings signed under version 1 become `signed`, the others `draft`; the decision is copied
@@ -189,5 +217,55 @@ def _upgrade_1_to_2(connection: Connection) -> None:
             )
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _upgrade_1_to_2}
+UPGRADE_ACTOR: dict[str, JsonValue] = {
+    "id": "system:upgrade",
+    "name": "The application (database upgrade)",
+    "role": "system",
+    "authenticated": False,
+    "credentials": None,
+}
+"""The actor of the clinic chain's entries for screenings taken over by an upgrade."""
+
+
+def _upgrade_2_to_3(connection: Connection, upgrade: Upgrade) -> None:
+    """Version 3 keys the audit trail: the key id of each event (NULL for the events before, whose
+    plain hashes stay as they are), each screening's anchor, and the clinic-wide chain.
+
+    Every existing screening is taken over as it stands: anchored with the current key and
+    entered in the clinic chain as `screening_anchored` with its revision and trail head, in the
+    order the screenings were created. From then on, a change to it that bypasses the application
+    shows, whether or not the change recomputes plain hashes.
+    """
+    for statement in (
+        "ALTER TABLE audit_events ADD COLUMN key_id VARCHAR(40)",
+        "ALTER TABLE screenings ADD COLUMN anchor VARCHAR(64)",
+        "ALTER TABLE screenings ADD COLUMN anchor_key_id VARCHAR(40)",
+    ):
+        connection.exec_driver_sql(statement)
+    ClinicEventRow.metadata.tables["clinic_events"].create(connection, checkfirst=True)
+    table = ScreeningRow.metadata.tables["screenings"]
+    rows = connection.execute(select(table).order_by(table.c.created_at, table.c.id)).mappings().all()
+    with Session(bind=connection) as session:
+        for row in rows:
+            append_clinic_event(
+                session,
+                upgrade.keys,
+                "screening_anchored",
+                screening_id=row["id"],
+                actor=UPGRADE_ACTOR,
+                payload={"revision": row["revision"], "audit_head": row["audit_head"]},
+                at=upgrade.now,
+            )
+            key_id, anchor = anchor_mapping(upgrade.keys, row)
+            connection.execute(
+                update(table).where(table.c.id == row["id"]).values(anchor=anchor, anchor_key_id=key_id)
+            )
+        # Hands the entries to the upgrade's transaction (inside a savepoint the session made its own,
+        # which closing without a commit would roll back); the upgrade commits or fails whole.
+        session.commit()
+    if rows:
+        logger.info("Anchored %d screenings with audit key %s", len(rows), upgrade.keys.current)
+
+
+MIGRATIONS: dict[int, Callable[[Connection, Upgrade], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
 """Schema version -> the step that upgrades a database of that version to the next one."""

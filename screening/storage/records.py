@@ -36,6 +36,7 @@ EventKind = Literal[
     "discarded",
     "document_generated",
     "crisis_acknowledged",
+    "status_changed",
 ]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
@@ -240,3 +241,25 @@ class AuditReport:
         lines = [f"Audit trail of screening {self.screening_id} is broken:"]
         lines += [f"- {problem}" for problem in self.problems]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicReport:
+    """The result of `Store.verify_clinic`: the clinic-wide chain and the screenings table agree
+    when `problems` is empty."""
+
+    entries_checked: int
+    screenings: int
+    problems: tuple[AuditProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        if self.ok:
+            return (
+                f"Clinic record: {self.entries_checked} entries, intact; "
+                f"{self.screenings} screenings, each recorded."
+            )
+        return "\n".join(["Clinic record is broken:", *(f"- {problem}" for problem in self.problems)])

@@ -23,7 +23,7 @@ from screening.storage.records import (
     Signature,
     User,
 )
-from screening.storage.schema import AuditEventRow, ReviewRow, ScreeningRow
+from screening.storage.schema import AuditEventRow, ClinicEventRow, ReviewRow, ScreeningRow
 from screening.storage.values import check_lifecycle, check_status
 
 
@@ -92,7 +92,8 @@ def read_reopening(text: str | None) -> Reopening | None:
     )
 
 
-def _actor(event: AuditEventRow) -> dict[str, JsonValue]:
+def actor_of(event: AuditEventRow | ClinicEventRow) -> dict[str, JsonValue]:
+    """The actor fields of an audit event or a clinic record entry, as their hashes cover them."""
     return {
         "id": event.actor_id,
         "name": event.actor_name,
@@ -108,10 +109,11 @@ def stored_event(event: AuditEventRow) -> StoredEvent:
         seq=event.seq,
         kind=event.kind,
         at=event.at,
-        actor=_actor(event),
+        actor=actor_of(event),
         payload_json=event.payload_json,
         prev_hash=event.prev_hash,
         hash=event.hash,
+        key_id=event.key_id,
     )
 
 

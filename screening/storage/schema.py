@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from screening.storage.records import LIFECYCLES, SCREENING_STATUSES
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump with every change to the tables, together with a migration step in `database.py`
 (`MIGRATIONS`) and a test that upgrades a database of the previous version."""
 
@@ -127,6 +127,10 @@ class ScreeningRow(Base):
     decision: Mapped[str | None] = mapped_column(String(20))
     reopened_json: Mapped[str | None] = mapped_column(Text)
     discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # schema version 3: the anchor, an HMAC of (id, revision, audit_head) with the server's audit
+    # key `anchor_key_id` (see `audit.anchor_mac`); a row edited without the key no longer matches
+    anchor: Mapped[str | None] = mapped_column(String(64))
+    anchor_key_id: Mapped[str | None] = mapped_column(String(40))
 
 
 class AnswerRow(Base):
@@ -166,21 +170,33 @@ class AuditEventRow(Base):
     payload_json: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # schema version 3: the audit key the hash is an HMAC with; NULL for events written before
+    # keys existed (a plain SHA-256, covered since by the screening's anchor)
+    key_id: Mapped[str | None] = mapped_column(String(40))
 
 
-APPEND_ONLY_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "sqlite": tuple(
-        f"CREATE TRIGGER IF NOT EXISTS audit_events_no_{operation.lower()} BEFORE {operation} "
-        "ON audit_events BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"
-        for operation in ("UPDATE", "DELETE")
-    ),
-    "postgresql": (
-        "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$body$ BEGIN RAISE EXCEPTION 'audit events are append-only'; END $body$",
-        "CREATE OR REPLACE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-        "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()",
-    ),
-}
-"""Statements run at every start (they are idempotent) so the database itself refuses to update or
-delete audit events, whoever asks. Somebody with the rights to drop a trigger can still tamper;
-`Store.verify_audit` catches that."""
+class ClinicEventRow(Base):
+    """The clinic-wide chain (schema version 3): screenings created and discarded, sign-ins and
+    sign-outs, and the anchoring of screenings that existed before the chain. Append-only like
+    `audit_events`, and keyed the same way; `screening_id` is no foreign key, so the record of a
+    screening outlives a row deleted behind the application's back."""
+
+    __tablename__ = "clinic_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(40))
+    screening_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[str] = mapped_column(String(200))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor_authenticated: Mapped[bool] = mapped_column(Boolean)
+    actor_credentials: Mapped[str | None] = mapped_column(String(200))
+    payload_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(40))
+
+
+APPEND_ONLY_TABLES = ("audit_events", "clinic_events")
+"""The tables whose rows are never updated or deleted; `guards.py` makes the database refuse to."""

@@ -15,9 +15,12 @@ Writing the value that is already stored is not a change and never conflicts. A 
 only moves past other people's changes when it reloads the screening, so an answer it has not
 seen is never overwritten, and a psychiatrist signs only what was on the screen.
 
-Audit. Every change appends one event, numbered by the new revision and hash-chained to the
-previous event (see `audit.py`); `verify_audit` walks the chain and replays it against the stored
-answers, review, assessment date, pin and signature.
+Audit. Every change appends one event, numbered by the new revision and chained to the previous
+event by an HMAC with the server's audit key (see `audit.py`, `keys.py`); every write renews the
+screening row's anchor (`anchors.py`), and creating a screening enters it in the clinic-wide record
+(`clinic_chain.py`). `verify_audit` walks the chain, checks the anchor and replays the chain against
+the stored answers, review, assessment date, pin, signature and the list's columns;
+`verify_clinic` compares the clinic record with the screenings there are.
 
 The parts of `Store`, one module each: `reads.py` (one screening, the list), `writes.py` (creating,
 answers, the date, the review, documents), `signing.py` (signing, amending, discarding) and
@@ -43,4 +46,6 @@ class Store(Writes, Signing, Verification):
         `data/screenings.db` under the working directory. Tables are created on first use.
     :param judge: the lifecycle rules (status, signing, amending); the workflow passes its own.
     :param clock: returns the current time (timezone-aware); tests pass a fixed clock.
+    :param keys: the audit keys; None means $SCREENING_AUDIT_KEYS, else the key file (made with a
+        fresh key for a database with no keyed record yet; see `keys.resolve_keys`).
     """

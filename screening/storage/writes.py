@@ -11,12 +11,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from screening.storage.audit import GENESIS_HASH, definition_digest
+from screening.storage.audit import GENESIS_HASH, actor_fields, definition_digest
 from screening.storage.changes import Change, answer_change, assessed_on_change, review_change
+from screening.storage.clinic_chain import append_clinic_event
 from screening.storage.core import check_base, logger, require_psychiatrist, write_result
 from screening.storage.errors import InvalidRequest
 from screening.storage.reads import Reads
@@ -42,6 +44,14 @@ from screening.storage.values import (
     normalise_review_fields,
     to_json,
 )
+
+STATUS_REFRESH = User(
+    id="system:status-refresh",
+    name="The application (status judged again)",
+    role="coordinator",
+    authenticated=False,
+)
+"""The actor of statuses judged again by `refresh_statuses`: no person caused them."""
 
 
 class Writes(Reads):
@@ -94,14 +104,20 @@ class Writes(Reads):
                 "questionnaire": {"id": pin.id, "version": pin.version, "sha256": pin.sha256},
                 "definition_sha256": definition_digest(files_json),
                 "assessed_on": assessed_on.isoformat(),
+                "status": row.status,
             }
             self._append(session, row, "screening_created", created, user=user, now=now)
-            for item_id, value in initial.items():
-                change = Change("answer", item_id, None, value, None)
-                if change.changed:
-                    seq = self._append(session, row, change.kind, change.payload(), user=user, now=now)
-                    change.apply(session, row, seq)
-            self._judge_status(session, row)
+            append_clinic_event(
+                session,
+                self._keys,
+                "screening_created",
+                screening_id=screening_id,
+                actor=actor_fields(user),
+                payload={"questionnaire": created["questionnaire"]},
+                at=now,
+            )
+            changes = [Change("answer", item_id, None, value, None) for item_id, value in initial.items()]
+            self._record_changes(session, row, [c for c in changes if c.changed], user=user, now=now)
         logger.info("Created screening %s (questionnaire %s %s)", screening_id, pin.id, pin.version)
         return self.get_screening(screening_id)
 
@@ -193,18 +209,15 @@ class Writes(Reads):
             conflicting = [change for change in changes if change.conflicts_with(base_revision)]
             if conflicting:
                 raise self._conflict(session, row, conflicting, base_revision)
-            now = self._now()
-            for change in changes:
-                seq = self._append(session, row, change.kind, change.payload(), user=user, now=now)
-                change.apply(session, row, seq)
             if changes:
-                self._judge_status(session, row)
+                self._record_changes(session, row, changes, user=user, now=self._now())
             return write_result(row, base_revision, changed=bool(changes), others_changed=others)
 
     def refresh_statuses(self, *, limit: int = 10_000) -> int:
         """Judge again the status of screenings whose stored status predates their content (a
-        database written by a version that took the status from its caller). Not an edit: no
-        event. Returns how many were refreshed."""
+        database written by a version that took the status from its caller). Not an edit, but a
+        status that changes is recorded (`status_changed`, by `STATUS_REFRESH`). Returns how many
+        were refreshed."""
         with self._reading() as session:
             stale = list(
                 session.scalars(
@@ -217,7 +230,7 @@ class Writes(Reads):
             with self._writing() as session:
                 row = self._lock(session, screening_id)
                 if row.status_revision < row.content_revision:
-                    self._judge_status(session, row)
+                    self._record_changes(session, row, [], user=STATUS_REFRESH, now=self._now())
         if stale:
             logger.info("Refreshed the status of %d screenings", len(stale))
         return len(stale)
@@ -270,3 +283,23 @@ class Writes(Reads):
             self._append(session, row, "crisis_acknowledged", payload, user=user, now=now, content=False)
             session.flush()
             return audit_event(self._event_rows(session, screening_id)[-1])
+
+    def record_session(self, kind: Literal["signed_in", "signed_out"], *, user: User, how: str) -> int:
+        """Record in the clinic-wide chain that `user` began (`signed_in`) or ended (`signed_out`)
+        a session in the app; `how` says how the identity was established (e.g. "openid-connect",
+        "local mode"). Returns the entry's number. Sign-ins belong to no screening, so they are
+        entries of the clinic chain (`clinic_chain.py`), keyed like every audit event."""
+        if kind not in ("signed_in", "signed_out"):
+            raise InvalidRequest(f"Unknown session event {kind!r}.")
+        payload = {"how": to_json(how, "How the user signed in")}
+        with self._writing() as session:
+            entry = append_clinic_event(
+                session,
+                self._keys,
+                kind,
+                screening_id=None,
+                actor=actor_fields(user),
+                payload=payload,
+                at=self._now(),
+            )
+            return entry.seq

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from screening.storage import ScreeningDetail, Store
+from screening.storage.schema import APPEND_ONLY_TABLES
 from tests.storage.storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock, StandInJudge
 
 
@@ -74,11 +75,13 @@ def tamper(raw_engine: Engine) -> Callable[..., None]:
 
     def run(statement: str, **params: Any) -> None:
         with raw_engine.begin() as connection:
-            if raw_engine.dialect.name == "sqlite":
-                connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_update")
-                connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
-            else:
-                connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
+            for table in APPEND_ONLY_TABLES:
+                if raw_engine.dialect.name == "sqlite":
+                    for guard in ("no_update", "no_delete", "no_replace"):
+                        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_{guard}")
+                else:
+                    for guard in ("append_only", "no_truncate"):
+                        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_{guard} ON {table}")
             connection.execute(text(statement), params)
 
     return run

@@ -11,7 +11,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from screening.storage import EVENT_KINDS, AuditReport, JsonValue, ScreeningDetail, Store
-from screening.storage.audit import GENESIS_HASH, event_hash
+from screening.storage.anchors import ROW_CHANGED
+from screening.storage.audit import GENESIS_HASH, event_message, keyed_hash
+from tests.database_support import audit_keys_of_tests
 from tests.storage.storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 
 NewScreening = Callable[..., ScreeningDetail]
@@ -51,7 +53,7 @@ def test_an_untouched_trail_verifies(store: Store, history: ScreeningDetail) -> 
     assert report.ok and report.problems == () and report.first_broken is None
     assert report.events_checked == 10 == history.revision
     assert "10 events, intact" in str(report)
-    assert {event.kind for event in history.events} == set(EVENT_KINDS) - {"discarded"}
+    assert {event.kind for event in history.events} == set(EVENT_KINDS) - {"discarded", "status_changed"}
     assert history.events[0].prev_hash == GENESIS_HASH
     for previous, event in zip(history.events, history.events[1:], strict=False):
         assert event.prev_hash == previous.hash
@@ -66,7 +68,7 @@ def test_the_hash_is_over_a_canonical_serialisation(history: ScreeningDetail) ->
         "authenticated": first.actor.authenticated,
         "credentials": first.actor.credentials,
     }
-    recomputed = event_hash(
+    message = event_message(
         prev_hash=GENESIS_HASH,
         screening_id=history.id,
         seq=1,
@@ -75,7 +77,7 @@ def test_the_hash_is_over_a_canonical_serialisation(history: ScreeningDetail) ->
         actor=actor,
         payload=dict(reversed(list(first.payload.items()))),  # key order does not matter
     )
-    assert recomputed == first.hash
+    assert keyed_hash(message, audit_keys_of_tests(), "test-key") == first.hash
 
 
 def test_the_database_refuses_to_update_or_delete_events(
@@ -99,7 +101,7 @@ def test_an_edited_payload_is_named(store: Store, history: ScreeningDetail, tamp
     assert _broken_at(report) == 4
     assert report.first_broken is not None
     assert report.first_broken.kind == "answer_cleared"
-    assert "does not match its hash" in str(report)
+    assert "does not match its keyed hash" in str(report)
     assert report.events_checked == 3
     assert "nearly_every_day" not in str(report)
 
@@ -117,20 +119,24 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(
 ) -> None:
     event = history.events[5]  # seq 6, the review
     forged_payload: dict[str, JsonValue] = {"old": {}, "new": {"decision": "do_not_proceed"}}
-    forged = event_hash(
-        prev_hash=event.prev_hash,
-        screening_id=history.id,
-        seq=6,
-        kind=event.kind,
-        at=event.at,
-        actor={
-            "id": event.actor.id,
-            "name": event.actor.name,
-            "role": event.actor.role,
-            "authenticated": event.actor.authenticated,
-            "credentials": event.actor.credentials,
-        },
-        payload=forged_payload,
+    forged = keyed_hash(
+        event_message(
+            prev_hash=event.prev_hash,
+            screening_id=history.id,
+            seq=6,
+            kind=event.kind,
+            at=event.at,
+            actor={
+                "id": event.actor.id,
+                "name": event.actor.name,
+                "role": event.actor.role,
+                "authenticated": event.actor.authenticated,
+                "credentials": event.actor.credentials,
+            },
+            payload=forged_payload,
+        ),
+        audit_keys_of_tests(),
+        "test-key",
     )
     tamper(
         "UPDATE audit_events SET payload_json = :payload, hash = :hash WHERE screening_id = :id AND seq = 6",
@@ -198,6 +204,7 @@ def test_data_changed_behind_the_trail_is_named(
         "the stored review differs from the audit trail",
         "the stored questionnaire files differ from those recorded at creation",
         "the stored signature differs from the audit trail",
+        ROW_CHANGED,
     ]
 
 
@@ -215,6 +222,7 @@ def test_an_answer_row_added_or_deleted_behind_the_trail_is_named(
         "the stored answer to 'asq_5' differs from the audit trail",
         "the stored answer to 'patient_name' differs from the audit trail",
         "the stored assessment date differs from the audit trail",
+        ROW_CHANGED,
     ]
 
 
@@ -295,7 +303,7 @@ def test_a_lifecycle_changed_behind_the_trail_is_named(
 ) -> None:
     tamper(statement, id=reopened_and_signed_again.id)
     reasons = [problem.reason for problem in store.verify_audit(reopened_and_signed_again.id).problems]
-    assert reasons == [f"the stored {reason} differs from the audit trail"]
+    assert reasons == [f"the stored {reason} differs from the audit trail", ROW_CHANGED]
 
 
 def test_discarding_is_replayed_and_undiscarding_is_caught(
@@ -307,6 +315,7 @@ def test_discarding_is_replayed_and_undiscarding_is_caught(
     assert report.ok and report.events_checked == 3
     tamper("UPDATE screenings SET discarded_at = NULL WHERE id = :id", id=draft.id)
     assert [problem.reason for problem in store.verify_audit(draft.id).problems] == [
-        "the stored discarding differs from the audit trail"
+        "the stored discarding differs from the audit trail",
+        ROW_CHANGED,
     ]
     assert [s.id for s in store.list_screenings()] == [draft.id]  # what the tampering did: verify says so

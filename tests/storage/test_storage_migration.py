@@ -162,10 +162,14 @@ def test_a_version_1_database_is_upgraded_and_keeps_everything(
 
     store = open_store()
 
-    assert _schema_versions(raw_engine) == [(1, SCHEMA_VERSION)] == [(1, 2)]
+    assert _schema_versions(raw_engine) == [(1, SCHEMA_VERSION)] == [(1, 3)]
     assert _screening_columns(raw_engine) >= V2_COLUMNS
-    # answers, reviews and the audit trail are untouched, row for row
-    assert {table: _v1_rows(raw_engine, table) for table in before} == before
+    # answers, reviews and the audit trail are untouched, row for row (events gain a NULL key id:
+    # their plain hashes stay, covered by each screening's anchor)
+    after = {table: _v1_rows(raw_engine, table) for table in before}
+    assert {row[-1] for row in after["audit_events"]} == {None}
+    after["audit_events"] = [row[:-1] for row in after["audit_events"]]
+    assert after == before
 
     signed = store.get_screening(SIGNED_ID)
     assert (signed.lifecycle, signed.decision, signed.locked, signed.reopened, signed.discarded) == (
@@ -217,6 +221,8 @@ def test_a_version_1_database_is_upgraded_and_keeps_everything(
     for screening_id in (SIGNED_ID, DRAFT_ID, UNREVIEWED_ID):
         report = store.verify_audit(screening_id)
         assert report.ok, str(report)
+    clinic = store.verify_clinic()  # version 3 took each screening over into the clinic record
+    assert clinic.ok and (clinic.entries_checked, clinic.screenings) == (3, 3), str(clinic)
     assert [s.id for s in store.list_screenings(lifecycle="signed", decision="proceed")] == [SIGNED_ID]
     assert [s.id for s in store.list_screenings(decision="defer")] == [DRAFT_ID]
     assert {s.id for s in store.list_screenings(lifecycle="draft")} == {DRAFT_ID, UNREVIEWED_ID}
@@ -311,8 +317,8 @@ def test_the_upgrade_happens_whole_or_not_at_all(
 ) -> None:
     real_step = storage_database.MIGRATIONS[1]
 
-    def failing_step(connection: Any) -> None:
-        real_step(connection)
+    def failing_step(connection: Any, upgrade: Any) -> None:
+        real_step(connection, upgrade)
         raise RuntimeError("the disk is full")
 
     monkeypatch.setitem(storage_database.MIGRATIONS, 1, failing_step)

@@ -23,6 +23,7 @@ from screening.storage import InvalidRequest
 from screening.storage.database import create_storage_engine, prepare_schema
 from screening.storage.values import MAX_TEXT_LENGTH
 from screening.workflow import Workflow
+from tests.database_support import audit_keys_of_tests
 from tests.workflow.workflow_support import COORDINATOR, draft
 
 NAME = "Zebulon Quartermaine"
@@ -166,7 +167,7 @@ def test_a_database_error_names_no_sql_parameter(database_url: str, watched: lis
     parameters, since they hold patient data."""
     engine = create_storage_engine(make_url(database_url))
     try:
-        prepare_schema(engine, dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+        prepare_schema(engine, dt.datetime(2026, 11, 20, tzinfo=dt.UTC), audit_keys_of_tests())
         statement = text(
             "INSERT INTO schema_version (id, version, applied_at)"
             " SELECT id, version, applied_at FROM schema_version WHERE :name <> ''"
