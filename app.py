@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import auth, pages, services, state, style
+from ui import auth, lock, pages, services, state, style
 from ui.text import plain
 
 st.set_page_config(
@@ -11,6 +11,10 @@ st.set_page_config(
 style.apply()
 
 user = auth.current_user()
+if user is None:
+    state.forget_idle()  # the next sign-in starts with a fresh idle time
+# A session left unused locks (ui/lock.py): only the lock screen is drawn, without the navigation.
+locked = user is not None and lock.session_locked()
 # The pages are registered before the sign-in check, so the page named in the URL (a refresh, a
 # shared link) is still the one shown once the user has signed in, not the default page.
 setup = [st.Page(pages.QUESTIONNAIRES, title="Questionnaires", icon=":material/rule:")]
@@ -26,12 +30,16 @@ navigation = st.navigation(
         ],
         "Setup": setup,
     },
-    position="sidebar" if user is not None else "hidden",
+    position="sidebar" if user is not None and not locked else "hidden",
 )
 if user is None:
     auth.login_screen()
     st.stop()
 state.set_user(user)
+if locked:
+    lock.lock_screen(user)
+    st.stop()
+lock.watch()
 
 if services.settings_error():
     st.sidebar.error(f"clinic.yaml has a problem; defaults are used. {plain(services.settings_error())}")

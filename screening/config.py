@@ -22,13 +22,22 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from screening import settings
 from screening.settings import default_clinic_file
@@ -114,6 +123,27 @@ class CrisisLine(BaseModel):
     contact: str
 
 
+MAX_CREDENTIALS = 60
+"""The longest credentials (what follows a signer's name, e.g. "MD, FRCPC") the clinic file takes."""
+
+
+def _unprintable(text: str) -> bool:
+    """Whether `text` holds a control, format (e.g. a direction override) or line-separator
+    character: printed under a signature, such a character could hide or reorder what is read."""
+    return any(unicodedata.category(character) in {"Cc", "Cf", "Zl", "Zp"} for character in text)
+
+
+def _check_credentials(value: str) -> str:
+    """Credentials printed after a signer's name: one short line of visible text."""
+    if not value.strip():
+        raise ValueError("empty credentials: write them (e.g. MD) or remove the entry")
+    if len(value.strip()) > MAX_CREDENTIALS:
+        raise ValueError(f"credentials longer than {MAX_CREDENTIALS} characters")
+    if _unprintable(value):
+        raise ValueError("credentials with a control or invisible formatting character")
+    return value
+
+
 class Roles(BaseModel):
     """Who may act as what. Entries match a signed-in user's email or, in local mode, name."""
 
@@ -125,6 +155,32 @@ class Roles(BaseModel):
     """With OpenID Connect and no coordinators listed: whether every account of the identity
     provider with a verified email gets in as a coordinator. Off, an empty list admits nobody but
     the listed psychiatrists."""
+    credentials: dict[str, Annotated[str, AfterValidator(_check_credentials)]] = Field(default_factory=dict)
+    """What is printed after a signer's name ("MD, FRCPC"), by email (OpenID Connect) or, in local
+    mode, name, matched like the lists (case and surrounding spaces ignored). They come from here
+    and nowhere else: the clinic vouches for them, nobody types their own at sign-in."""
+
+    @field_validator("credentials")
+    @classmethod
+    def _credential_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        seen: set[str] = set()
+        for key in value:
+            folded = key.strip().casefold()
+            if not folded or _unprintable(key):
+                raise ValueError("every entry needs a psychiatrist's email or name as its key")
+            if folded in seen:
+                raise ValueError(f"'{key.strip()}' is listed twice (case is ignored)")
+            seen.add(folded)
+        return value
+
+    def credentials_for(self, *identities: str | None) -> str | None:
+        """The credentials the clinic gives the first of `identities` (an email or, in local mode,
+        a name) that has an entry; None when none has one."""
+        by_key = {key.strip().casefold(): value.strip() for key, value in self.credentials.items()}
+        for identity in identities:
+            if identity and identity.strip().casefold() in by_key:
+                return by_key[identity.strip().casefold()]
+        return None
 
 
 class ClinicSettings(BaseModel):
@@ -146,9 +202,19 @@ class ClinicSettings(BaseModel):
     for 6 hours before your treatment. You may drink clear liquids until 2 hours before."). Not set:
     the documents tell the patient to follow the clinic's instructions."""
     page_size: Literal["letter", "a4"] = "letter"
+    idle_lock_minutes: int = Field(default=10, ge=1, le=240, strict=True)
+    """After this many minutes without anybody using the app, a signed-in session locks: the page is
+    hidden until the user identifies again (`ui.lock`). 1 to 240; there is no value that turns the
+    lock off, because a shared workstation left signed in shows patient data to whoever walks up."""
     treatment_days: tuple[Weekday, ...] = DEFAULT_TREATMENT_DAYS
     """The weekdays the clinic gives treatments on; session dates fall only on these."""
     roles: Roles = Field(default_factory=Roles)
+    allow_unauthenticated_network_access: bool = False
+    """Lets anyone who reaches the app over the network sign in under any name, as a psychiatrist
+    too, when no OpenID Connect sign-in is configured (local mode) and the server listens on more
+    than this computer. Off (the default), local mode signs people in only when the app listens on
+    the loopback address (see `screening.local_mode`). Only for a network where every device is
+    trusted as much as the clinic's own workstations."""
 
     _problems: tuple[str, ...] = PrivateAttr(default=())
 

@@ -37,7 +37,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from screening.definition import Definition
 from screening.documents.content import AmendmentNote, ChangeNote, LifecycleNote
@@ -56,6 +56,7 @@ from screening.loading import Catalog, default_directory, load_catalog
 from screening.storage import (
     AuditProblem,
     AuditReport,
+    ClinicReport,
     JsonInput,
     NotFound,
     QuestionnairePin,
@@ -285,6 +286,10 @@ class Workflow:
         """Record that a document was generated or downloaded."""
         return self.store.record_document(screening_id, user=user, document=document, details=details)
 
+    def record_session(self, kind: Literal["signed_in", "signed_out"], *, user: User, how: str) -> int:
+        """Record a sign-in or sign-out in the clinic-wide audit chain (see `Store.record_session`)."""
+        return self.store.record_session(kind, user=user, how=how)
+
     def acknowledge_crisis(
         self, screening_id: str, rule_ids: list[str], *, user: User, base_revision: int
     ) -> AuditEvent:
@@ -340,6 +345,7 @@ class Workflow:
             since=reopened.at if is_reopened and reopened is not None else None,
             signed_by=signature.signer.signature_name if signature is not None else None,
             signed_at=signature.signed_at if signature is not None else None,
+            signer_authenticated=signature.signer.authenticated if signature is not None else None,
         )
         detail = self.store.get_screening(screening_id, files=False)
         amendments: list[AmendmentNote] = []
@@ -379,6 +385,10 @@ class Workflow:
         logger.warning("The stored status of screening %s is not the status of its answers", screening_id)
         problem = AuditProblem("the stored status differs from the status of the stored answers")
         return replace(report, problems=(*report.problems, problem))
+
+    def verify_clinic(self) -> ClinicReport:
+        """Whether the clinic record is intact and names every stored screening, and no more."""
+        return self.store.verify_clinic()
 
     # ------------------------------------------------------------------ checks of requests
 

@@ -33,7 +33,7 @@ USER_NAME = f"Dr **EvilLogin** [x](http://127.0.0.1:8612/evil) {COLOUR} {ICON} {
 """A user name typed at local sign-in (at most 120 characters)."""
 
 CREDENTIALS = f"{EMOJI} {BACKGROUND} <i>EvilHtml</i>"
-"""Credentials typed at local sign-in (at most 60 characters)."""
+"""Credentials the clinic file gives a user (at most 60 characters)."""
 
 PATIENT_NAME = f"{HEADING} {BOLD} {URL} {SECURE_URL} {WWW} {EMAIL} {COLOUR} {ICON} {EMOJI} {MATH}"
 """A patient's name (at most 200 characters)."""

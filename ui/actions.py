@@ -2,7 +2,8 @@
 
 A thin caller of `screening.workflow.Workflow`: every function runs in a widget callback or after a
 button, calls the workflow with the revision the user saw (`state.revision`), keeps the revision it
-gives back, and turns `Refused` (by its `rule`) and `Conflict` into messages for the next run. The
+gives back, and turns `Refused` (by its `rule`), `Conflict` and a failed database write
+(`WRITE_FAILURES`) into messages for the next run. The
 workflow computes the status and applies the lifecycle rules; nothing here does. Nothing the user
 typed is lost: a conflicting save is kept as a pending `state.Conflict` until the user decides.
 """
@@ -14,6 +15,7 @@ import logging
 from collections.abc import Mapping
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from screening.storage import JsonValue, StorageError, User
 from screening.workflow import ConflictError, Refused, Screening
@@ -38,6 +40,33 @@ _REFUSALS = {
 
 INTAKE_UNUSABLE = _REFUSALS["questionnaire"]
 """Why no new screening can be started (the intake questionnaire has errors)."""
+
+
+SAVE_FAILED = (
+    "the database could not store it (it could not be reached, or it refused the write). The answer"
+    " shown here is not saved: give it again in a moment, and tell the clinic's administrator if"
+    " this keeps happening."
+)
+"""Why an answer was not saved when the database failed, shown next to the answer."""
+
+RECONNECTED_UNSAVED = (
+    "The connection to the server was interrupted, and the saved answer shown now differs from the"
+    " one the page showed then: a change made to this answer then was not saved. Give it again if"
+    " it is still needed."
+)
+"""Next to an answer whose widget the browser sent with another value than the saved one when it
+reconnected to a restarted server (`state.discarded_change`): the page shows the saved answer."""
+
+WRITE_FAILURES = (StorageError, SQLAlchemyError)
+"""What a write raises when the database fails rather than refuses by a rule: the storage errors
+other than `Refused` and `Conflict` (caught first), and SQLAlchemy's own (a lost connection, a
+locked or read-only file, a full disk). Their text may quote the statement and its parameters, that
+is patient data, so it is never shown or logged: only the kind of error is."""
+
+
+def _write_failed(what: str, identifier: str, error: Exception) -> None:
+    """Log a failed write by the screening's id and the kind of error only (see WRITE_FAILURES)."""
+    logger.error("Could not save %s of screening %s: %s", what, identifier, type(error).__name__)
 
 
 def refusal_words(refused: Refused) -> str:
@@ -111,6 +140,10 @@ def _create(token: str, item_id: str, value: JsonValue, widget: str | None) -> b
         else:
             state.notify(refusal_words(refused))
         return False
+    except WRITE_FAILURES as error:
+        _write_failed("the first answer", token, error)
+        state.reject_answer(token, item_id, SAVE_FAILED)
+        return False
     state.accept_answer(token, item_id)
     if widget is not None:
         state.mark_synced(widget, state.widget_value(widget))
@@ -121,8 +154,13 @@ def _create(token: str, item_id: str, value: JsonValue, widget: str | None) -> b
 
 
 def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str | None = None) -> bool:
-    """Save one answer now. Returns False when it was not saved (a conflict, a lock, a refusal).
-    The first answer of a new screening (`state.is_unsaved`) creates it."""
+    """Save one answer now. Returns False when it was not saved (a conflict, a lock, a refusal, a
+    database that failed: the last two are said next to the answer, which keeps the user's input).
+    The first answer of a new screening (`state.is_unsaved`) creates it. A value from a page an
+    earlier session drew (`state.browser_on_this_page`) is not the user's change: it is not saved,
+    and the page shows the stored answer and says so."""
+    if not state.browser_on_this_page():
+        return False
     if state.is_unsaved(identifier):
         created = state.created_from(identifier)
         if created is None:
@@ -143,6 +181,10 @@ def save_answer(identifier: str, item_id: str, value: JsonValue, *, widget: str 
         else:
             state.notify(refusal_words(refused))
         return False
+    except WRITE_FAILURES as error:
+        _write_failed("an answer", identifier, error)
+        state.reject_answer(identifier, item_id, SAVE_FAILED)
+        return False
     state.resolve_conflict(item_id)
     state.accept_answer(identifier, item_id)
     if widget is not None:
@@ -157,7 +199,7 @@ def save_answers(identifier: str, answers: Mapping[str, JsonValue]) -> bool:
     False when nothing was saved (another change to one of them, a lock, a refusal)."""
     user = state.user()
     base = _base(identifier)
-    if user is None or base is None or not answers:
+    if user is None or base is None or not answers or not state.browser_on_this_page():
         return False
     try:
         screening = services.workflow().answer(identifier, dict(answers), user=user, base_revision=base)
@@ -169,6 +211,10 @@ def save_answers(identifier: str, answers: Mapping[str, JsonValue]) -> bool:
         return False
     except Refused as refused:
         state.notify(refusal_words(refused))
+        return False
+    except WRITE_FAILURES as error:
+        _write_failed("answers", identifier, error)
+        state.notify(f"Not saved: {SAVE_FAILED}")
         return False
     for item_id in answers:
         state.accept_answer(identifier, item_id)
@@ -201,7 +247,7 @@ def save_mine(identifier: str, target: str) -> None:
 def set_assessed_on(identifier: str, day: dt.date) -> None:
     user = state.user()
     base = _base(identifier)
-    if user is None or base is None:
+    if user is None or base is None or not state.browser_on_this_page():
         return
     try:
         screening = services.workflow().set_assessed_on(identifier, day, user=user, base_revision=base)
@@ -210,6 +256,10 @@ def set_assessed_on(identifier: str, day: dt.date) -> None:
         return
     except Refused as refused:
         state.notify(refusal_words(refused))
+        return
+    except WRITE_FAILURES as error:
+        _write_failed("the screening date", identifier, error)
+        state.notify(f"The screening date was not saved: {SAVE_FAILED}")
         return
     _after_write(identifier, base, screening)
 
@@ -253,6 +303,10 @@ def discard(identifier: str, reason: str, *, base_revision: int | None = None) -
 # ------------------------------------------------------------------ signing and amending
 
 
+_NOT_EDITS = ("document", "created", "status_changed")
+"""History entries that are nobody's change of the content a psychiatrist signs."""
+
+
 def _unseen_message(identifier: str, base: int, me: User) -> str:
     """Who changed the screening after `base`, for a signature refused because of it."""
     try:
@@ -263,7 +317,7 @@ def _unseen_message(identifier: str, base: int, me: User) -> str:
         {
             plain(entry.user_name)
             for entry in entries
-            if entry.revision > base and entry.user_id != me.id and entry.kind not in ("document", "created")
+            if entry.revision > base and entry.user_id != me.id and entry.kind not in _NOT_EDITS
         }
     )
     who = ", ".join(names) or "Somebody"

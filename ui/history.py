@@ -24,9 +24,19 @@ KIND_WORDS = {
     "discarded": "Discarded",
     "document": "Document downloaded",
     "crisis_acknowledged": "Suicide-risk alert acknowledged",
+    "status_changed": "Status changed",
 }
 _WHILE_FILLING_IN = frozenset({"answer", "date", "document"})
-"""Left out unless asked for: the many saves of filling in, and downloads."""
+"""Left out unless asked for: the many saves of filling in, and the documents previewed, printed,
+downloaded and exported."""
+
+
+def _what(entry: HistoryEntry) -> str:
+    """What an entry did, in words: the kind, or for a document what was done with which one
+    ("Printed clinician-summary.pdf"; a document name is the app's, never patient text)."""
+    if entry.kind == "document" and entry.new_words and entry.target_label:
+        return plain(entry.target_label)
+    return KIND_WORDS.get(entry.kind, entry.kind)
 
 
 def _change(entry: HistoryEntry) -> str | None:
@@ -47,7 +57,7 @@ def history_panel(identifier: str) -> None:
     """Each change of the screening, newest first, in an expander."""
     with st.expander("History of changes", icon=":material/history:"):
         everything = st.toggle(
-            "Also show each answer saved while filling in, and downloads",
+            "Also show each answer saved while filling in, and documents previewed, printed or downloaded",
             key=f"history-all:{identifier}",
         )
         entries = services.workflow().history(identifier)
@@ -57,7 +67,7 @@ def history_panel(identifier: str) -> None:
         for _revision, group in groupby(reversed(shown), key=lambda entry: entry.revision):
             changes = list(reversed(list(group)))  # in the order they were recorded
             first = changes[0]
-            kinds = [KIND_WORDS.get(entry.kind, entry.kind) for entry in changes]
+            kinds = [_what(entry) for entry in changes]
             what = " · ".join(dict.fromkeys(kinds))
             role = ROLE_WORDS.get(first.role, first.role)
             header = (

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from screening.lifecycle.crisis import CrisisAlert
 from screening.storage import JsonValue, User
@@ -46,6 +47,23 @@ def set_user(value: User | None) -> None:
         st.session_state.pop(_USER, None)
     else:
         st.session_state[_USER] = value
+
+
+_SIGN_IN_RECORDED = "signed-in-recorded"
+
+
+def sign_in_recorded() -> str | None:
+    """The id of the user whose sign-in this browser session recorded in the clinic's audit chain
+    (None: none recorded yet), so a sign-in is recorded once, not on every run."""
+    value = st.session_state.get(_SIGN_IN_RECORDED)
+    return value if isinstance(value, str) else None
+
+
+def set_sign_in_recorded(user_id: str | None) -> None:
+    if user_id is None:
+        st.session_state.pop(_SIGN_IN_RECORDED, None)
+    else:
+        st.session_state[_SIGN_IN_RECORDED] = user_id
 
 
 # ------------------------------------------------------------------ where (kept in the URL)
@@ -219,11 +237,155 @@ def sync_widget(key: str, stored: Any) -> None:
     Streamlit forgets widgets that were not drawn in a run (another section was shown), so every
     widget is re-seeded from the database; a value somebody else saved replaces the widget's value
     unless the user has an unresolved conflict on it.
+
+    After a server restart the browser reconnects to a new session and sends the values of the
+    page an earlier session drew, and it keeps sending them until it has received a page of this
+    session. So the stored value is written in every run until the widget is drawn (`_drawn`) and
+    the browser's message comes from a page this session drew (`check_page`); a value the
+    browser sent meanwhile is kept aside (`discarded_change`), so the page can say that a change
+    made across the reconnection was not saved.
     """
     synced_key = _SYNCED.format(key=key)
+    if not _drawn(key) or st.session_state.get(_OLD_PAGE) is True:
+        sent = _sent_by_browser(key)
+        if sent is not _UNSET:
+            st.session_state[_SENT.format(key=key)] = sent
+        st.session_state[key] = stored
+        st.session_state[synced_key] = stored
+        return
     if key not in st.session_state or st.session_state.get(synced_key, _UNSET) != stored:
         st.session_state[key] = stored
         st.session_state[synced_key] = stored
+
+
+_SENT = "sent:{key}"
+
+
+def _drawn(key: str) -> bool:
+    """Whether this browser session has drawn the widget `key` (Streamlit maps a key to its widget
+    when the widget is drawn, and keeps the mapping for the whole session)."""
+    try:
+        return get_session_state()._state.get_widget_id_from_key(key) is not None
+    except AttributeError:
+        return False
+
+
+def _sent_by_browser(key: str) -> Any:
+    """The value (as the browser sent it in this run's message; None for an empty widget) of the
+    widget keyed `key`, or `_UNSET` when the browser sent none. Streamlit names a keyed widget
+    `$$ID-<hash>-<key>`; until the widget is drawn, the browser's value waits under that name."""
+    try:
+        inner = get_session_state()._state
+        states = inner._new_widget_state.states
+    except AttributeError:
+        return _UNSET
+    for widget_id, held in states.items():
+        parts = widget_id.split("-", 2)
+        if len(parts) != 3 or parts[0] != "$$ID" or parts[2] != key or not hasattr(held, "value"):
+            continue
+        if hasattr(held.value, "WhichOneof"):
+            return _proto_value(held.value)
+        # Read once by Streamlit already (it keeps it read): compared as it would be sent.
+        metadata = inner.get_widget_metadata(widget_id)
+        try:
+            return held.value if metadata is None else metadata.serializer(held.value)
+        except (TypeError, ValueError):
+            return _UNSET
+    return _UNSET
+
+
+PAGE_STAMP_KEY = "page-stamp"
+"""The key of the hidden field that carries the stamp of the session that drew the page."""
+_SESSION_STAMP = "session-stamp"
+_OLD_PAGE = "old-page"
+
+
+def check_page() -> None:
+    """At the start of a page that draws the hidden stamp field (`page_stamp`): note whether the
+    browser's message comes from an older page, so `sync_widget` shows stored values in this run."""
+    st.session_state[_OLD_PAGE] = not browser_on_this_page()
+
+
+def page_stamp() -> str:
+    """This session's stamp (a random token), put into the page's hidden field (`PAGE_STAMP_KEY`)
+    just before it is drawn, at the end of the page: the browser sends the field's value back with
+    every message, so a message from a page an earlier session drew (before a server restart)
+    carries another stamp, or none. Ends what `check_page` started."""
+    st.session_state.pop(_OLD_PAGE, None)
+    token = st.session_state.get(_SESSION_STAMP)
+    if not isinstance(token, str):
+        token = secrets.token_hex(8)
+        st.session_state[_SESSION_STAMP] = token
+    st.session_state[PAGE_STAMP_KEY] = token
+    return token
+
+
+def browser_on_this_page() -> bool:
+    """Whether the browser's message comes from a page this session drew (see `page_stamp`); read
+    it in a widget's callback or before the page draws its widgets. A browser that reconnected to
+    a restarted server sends the values of the old page until it has received a new one: they are
+    not changes the user made, and saving them would put stale answers back."""
+    token = st.session_state.get(_SESSION_STAMP)
+    sent = _sent_by_browser(PAGE_STAMP_KEY)
+    # A message without the field comes from a page without it (the lock screen): the field's
+    # value is then the one this session keeps.
+    shown = st.session_state.get(PAGE_STAMP_KEY) if sent is _UNSET else sent
+    return isinstance(token, str) and shown == token
+
+
+def _proto_value(proto: Any) -> Any:
+    """The plain value of a widget's state as the browser sends it (None when it sent none)."""
+    kind = proto.WhichOneof("value") if hasattr(proto, "WhichOneof") else None
+    if kind is None:
+        return None
+    value = getattr(proto, kind)
+    return list(value.data) if hasattr(value, "data") else value
+
+
+def discarded_change(prefix: str) -> bool:
+    """Whether, in this run, the browser sent a value other than the stored answer for a widget
+    whose key is `prefix` or starts with `prefix` + ":", which this session had not drawn (see
+    `sync_widget`): a change made on a page drawn before the server restarted, which was not saved
+    and is not shown. Call it once the widgets are drawn; each such value is reported once."""
+    found = False
+    sent_keys = [k for k in list(st.session_state.keys()) if isinstance(k, str) and k.startswith("sent:")]
+    for key in sent_keys:
+        widget = key[len("sent:") :]
+        if widget != prefix and not widget.startswith(prefix + ":"):
+            continue
+        sent = st.session_state.pop(key)
+        shown = _serialized(widget)
+        found = found or (shown is not _UNSET and not _same(sent, shown))
+    return found
+
+
+def _serialized(key: str) -> Any:
+    """The widget's value as Streamlit sends it to the browser (`_UNSET` when the widget is not
+    drawn, so nothing can be compared)."""
+    try:
+        inner = get_session_state()._state
+        widget_id = inner.get_widget_id_from_key(key)
+        metadata = None if widget_id is None else inner.get_widget_metadata(widget_id)
+    except (AttributeError, KeyError):
+        return _UNSET
+    if metadata is None or key not in st.session_state:
+        return _UNSET
+    try:
+        return metadata.serializer(st.session_state[key])
+    except (TypeError, ValueError):
+        return _UNSET
+
+
+def _same(sent: Any, shown: Any) -> bool:
+    """Whether a value the browser sent is the value shown (numbers compared as numbers, an empty
+    text or selection the same as none)."""
+    if isinstance(shown, (list, tuple)):
+        shown = list(shown)
+    if sent in (None, "", []) and shown in (None, "", []):
+        return True
+    if isinstance(sent, (int, float)) and isinstance(shown, (int, float)):
+        return float(sent) == float(shown)
+    return bool(sent == shown)
 
 
 def mark_synced(key: str, stored: Any) -> None:
@@ -310,6 +472,38 @@ def cached_documents(cache_key: str) -> Any:
 
 def keep_documents(cache_key: str, documents: Any) -> None:
     st.session_state[_DOCUMENTS] = (cache_key, documents)
+
+
+_PREVIEWS = "document-previews"
+_PRINT = "document-print"
+
+
+def previewing(cache_key: str, name: str) -> bool:
+    """Whether the user asked to preview the document `name` as built for `cache_key` (a document
+    whose content changed is previewed, and recorded, on a new request)."""
+    value = st.session_state.get(_PREVIEWS)
+    return isinstance(value, tuple) and len(value) == 2 and value[0] == cache_key and name in value[1]
+
+
+def show_preview(cache_key: str, name: str) -> None:
+    value = st.session_state.get(_PREVIEWS)
+    names = value[1] if isinstance(value, tuple) and len(value) == 2 and value[0] == cache_key else ()
+    st.session_state[_PREVIEWS] = (cache_key, (*names, name))
+
+
+def request_print(name: str) -> None:
+    """Ask the next run to open the browser's print dialog for the document `name`, once; a random
+    token lets the page tell this request from one it carried out already."""
+    st.session_state[_PRINT] = (name, secrets.token_hex(8))
+
+
+def take_print_request(name: str) -> str | None:
+    """The token of the print of `name` asked for since the last run, once (None: none asked for)."""
+    value = st.session_state.get(_PRINT)
+    if not (isinstance(value, tuple) and len(value) == 2 and value[0] == name):
+        return None
+    st.session_state.pop(_PRINT, None)
+    return value[1] if isinstance(value[1], str) else None
 
 
 # ------------------------------------------------------------------ conflicts and notices
@@ -404,3 +598,119 @@ def crisis_alerts(identifier: str) -> tuple[CrisisAlert, ...]:
 
 def set_crisis_alerts(identifier: str, alerts: tuple[CrisisAlert, ...]) -> None:
     st.session_state[_CRISIS.format(screening_id=identifier)] = alerts
+
+
+# ------------------------------------------------------------------ idle lock
+
+_LAST_ACTIVITY = "idle:last-activity"
+_LOCKED = "idle:locked"
+_UNLOCK_MISMATCH = "idle:mismatch"
+LOCK_SCREEN_PREFIX = "idle-lock:"
+"""The keys of the lock screen's own widgets (not kept while locked: they are on screen)."""
+
+
+def last_activity() -> float | None:
+    """When the signed-in user last made the app run (seconds on the lock's clock), or None."""
+    value = st.session_state.get(_LAST_ACTIVITY)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def record_activity(now: float) -> None:
+    st.session_state[_LAST_ACTIVITY] = now
+
+
+def is_locked() -> bool:
+    return st.session_state.get(_LOCKED) is True
+
+
+def lock() -> None:
+    """Lock the session: the app draws only the lock screen until `unlock`. Nothing else in the
+    session is touched, so the page and every widget's value are there again after unlocking."""
+    st.session_state[_LOCKED] = True
+
+
+def unlock(now: float) -> None:
+    """Unlock (from a callback, before the page is drawn again); the unlocking counts as activity,
+    so the next run does not lock again at once. The widgets' values are sent to the browser again
+    (`resend_widget_values`)."""
+    st.session_state.pop(_LOCKED, None)
+    st.session_state.pop(_UNLOCK_MISMATCH, None)
+    st.session_state[_LAST_ACTIVITY] = now
+    resend_widget_values()
+
+
+def forget_idle() -> None:
+    """Forget the lock and the last activity (nobody is signed in: the next sign-in starts afresh)."""
+    for key in (_LOCKED, _LAST_ACTIVITY, _UNLOCK_MISMATCH):
+        st.session_state.pop(key, None)
+
+
+def set_unlock_mismatch(value: bool) -> None:
+    """Remember that the name typed on the lock screen was not the signed-in user's."""
+    if value:
+        st.session_state[_UNLOCK_MISMATCH] = True
+    else:
+        st.session_state.pop(_UNLOCK_MISMATCH, None)
+
+
+def unlock_mismatch() -> bool:
+    return st.session_state.get(_UNLOCK_MISMATCH) is True
+
+
+def hold_widget_values() -> None:
+    """Keep the values of widgets that this run does not draw (the lock screen hides the page).
+
+    Streamlit drops the value of a keyed widget at the end of a run that did not draw it; a value
+    written through session state in the run is kept instead. So every key is written back with
+    its own value, and after unlocking the page's widgets show what the user had entered, saved or
+    not. Button-like widgets refuse a value set in the run that draws them, which cannot happen:
+    this runs only in locked runs, and unlocking is a callback, run before the page is drawn."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and not key.startswith(LOCK_SCREEN_PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+_SETTABLE_VALUES = frozenset(
+    {
+        "bool_value",
+        "int_value",
+        "double_value",
+        "string_value",
+        "string_array_value",
+        "int_array_value",
+        "double_array_value",
+    }
+)
+"""The kinds of widget value that session state may set (text, numbers, dates, choices, checkboxes);
+buttons and uploads refuse a value set in the run that draws them, and hold none worth restoring."""
+
+
+def _settable(key: str) -> bool:
+    """Whether `key` may be written back in a run that draws its widget: a plain key, or the key of
+    a widget whose kind of value session state may set. Streamlit does not say this publicly; its
+    session state knows each keyed widget's kind of value, and an unknown kind is left alone."""
+    try:
+        inner = get_session_state()._state
+        widget_id = inner.get_widget_id_from_key(key)
+        if widget_id is None:
+            return True
+        metadata = inner.get_widget_metadata(widget_id)
+    except (AttributeError, KeyError):
+        return False
+    return metadata is not None and metadata.value_type in _SETTABLE_VALUES
+
+
+def resend_widget_values() -> None:
+    """Write every widget's value back, so the run that draws the page again sends it to the
+    browser. A widget drawn again after some runs without it shows its default in the browser
+    unless its value is set in that run, even though session state still holds the value (so the
+    browser would show an empty field and the next change would start from there)."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and not key.startswith(LOCK_SCREEN_PREFIX) and _settable(key):
+            st.session_state[key] = st.session_state[key]
+
+
+def clear_session() -> None:
+    """Forget everything this browser session holds (who is signed in, unsaved entries, the lock),
+    as closing the tab would; the URL (page and screening) stays."""
+    st.session_state.clear()

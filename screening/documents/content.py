@@ -122,6 +122,9 @@ class LifecycleNote:
     re-signing"); `because` lists why a reopened screening's signed decision no longer stands.
     `since` is when it was reopened. `signed_by` and `signed_at` are the last signature: the one
     that stands while signed, the one that no longer stands once reopened (None when not known).
+    `signer_authenticated` says whether the signer's identity was verified by a sign-in: False for
+    a signature given in local mode, which the clinician summary says under it; None when not
+    known (documents built from an answers file).
     """
 
     state: str
@@ -130,6 +133,7 @@ class LifecycleNote:
     since: dt.datetime | None = None
     signed_by: str | None = None
     signed_at: dt.datetime | None = None
+    signer_authenticated: bool | None = None
 
     @property
     def reopened(self) -> bool:

@@ -14,7 +14,13 @@ from screening.storage import JsonValue
 from screening.storage.judge import State
 from screening.storage.records import AuditEvent
 from screening.storage.values import canonical_json
-from screening.vocabulary import REVIEW_FIELD_WORDS, WEIGHT_BASIS_WORDS, decision_words, moved_session_words
+from screening.vocabulary import (
+    REVIEW_FIELD_WORDS,
+    WEIGHT_BASIS_WORDS,
+    decision_words,
+    moved_session_words,
+    status_words,
+)
 
 
 def change_words(definition: Definition, before: State, after: State) -> list[str]:
@@ -201,15 +207,23 @@ def _discarded_entries(
 def _document_entries(
     definition: Definition, base: dict[str, Any], payload: Mapping[str, JsonValue], reason: str | None
 ) -> list[HistoryEntry]:
+    """A document previewed, printed, downloaded or exported: `new` is the action ("print"), as
+    the page recorded it in the details, and `new_words` its word ("Printed"). An event recorded
+    before the action was (a download) says "Document" and has no action."""
     document = payload.get("document")
+    details = payload.get("details")
+    action = details.get("action") if isinstance(details, dict) else None
+    verbs = {"preview": "Previewed", "print": "Printed", "download": "Downloaded", "export": "Exported"}
+    verb = verbs.get(action) if isinstance(action, str) else None
     return [
         HistoryEntry(
             **base,
             kind="document",
             target=str(document),
-            target_label=f"Document {document}",
+            target_label=f"{verb or 'Document'} {document}",
             old=None,
-            new=None,
+            new=action if verb else None,
+            new_words=verb or "",
         )
     ]
 
@@ -233,6 +247,24 @@ def _crisis_entries(
     ]
 
 
+def _status_entries(
+    definition: Definition, base: dict[str, Any], payload: Mapping[str, JsonValue], reason: str | None
+) -> list[HistoryEntry]:
+    old, new = payload.get("old"), payload.get("new")
+    return [
+        HistoryEntry(
+            **base,
+            kind="status_changed",
+            target="status",
+            target_label="Status",
+            old=old,
+            new=new,
+            old_words=status_words(str(old)) if isinstance(old, str) else "",
+            new_words=status_words(str(new)) if isinstance(new, str) else "",
+        )
+    ]
+
+
 _EVENT_ENTRIES: dict[
     str, Callable[[Definition, dict[str, Any], Mapping[str, JsonValue], str | None], list[HistoryEntry]]
 ] = {
@@ -246,6 +278,7 @@ _EVENT_ENTRIES: dict[
     "discarded": _discarded_entries,
     "document_generated": _document_entries,
     "crisis_acknowledged": _crisis_entries,
+    "status_changed": _status_entries,
 }
 """The history entries of each kind of audit event (other kinds have none)."""
 

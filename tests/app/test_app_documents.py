@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
@@ -19,13 +22,16 @@ from tests.app.app_support import (
     COORDINATOR,
     DOCUMENTS_PAGE,
     PSYCHIATRIST,
+    REVIEW_PAGE,
     AppEnv,
     all_text,
     assert_ok,
     elements_with_key,
+    keyed_blocks,
     open_app,
     seed_screening,
 )
+from ui.text import plain
 
 DOCUMENTS = ("clinician-summary.pdf", "patient-handout.pdf")
 BUNDLE = "fhir-bundle.json"
@@ -59,6 +65,21 @@ def _served(media: MemoryMediaFileStorage, url: str) -> bytes:
 
 def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def _action(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """The document of a `document_generated` event and what was done with it."""
+    return payload["document"], payload["details"]["action"]
+
+
+def _sha256(payload: Mapping[str, Any]) -> str:
+    """The checksum of the document a `document_generated` event recorded."""
+    return str(payload["details"]["sha256"])
+
+
+def _print_scripts(at: AppTest) -> list[str]:
+    """The scripts drawn in this run that open the print dialog."""
+    return [str(element.proto.body) for element in at.get("html") if "/* print " in str(element.proto.body)]
 
 
 def _downloads(at: AppTest) -> dict[str, str]:
@@ -95,15 +116,19 @@ def test_signed_screening_documents_download_and_preview(
     for name in DOCUMENTS:
         data = _served(media, downloads[name])
         assert data.startswith(b"%PDF-")
+        assert not elements_with_key(at, f"preview:{name}")  # previewed on request (and recorded)
+        at.button(key=f"show-preview:{name}").click().run()
+        assert_ok(at)
         preview = elements_with_key(at, f"preview:{name}")
         assert len(preview) == 1
         assert _served(media, json.loads(preview[0].proto.json)["file"]) == data  # the same PDF is previewed
-    summary = _pdf_text(_served(media, downloads["clinician-summary.pdf"]))
+    summary_pdf = _served(media, downloads["clinician-summary.pdf"])
+    summary = _pdf_text(summary_pdf)
     assert "Ngata" in summary and "RK-40417" in summary
     handout = _pdf_text(_served(media, downloads["patient-handout.pdf"]))
     assert "(555) 010-2000" in handout
 
-    # a download is recorded in the audit trail
+    # a download is recorded in the audit trail, after the two previews
     at.download_button(key="download:clinician-summary.pdf").click().run()
     assert_ok(at)
     with app_env.workflow() as workflow:
@@ -111,8 +136,13 @@ def test_signed_screening_documents_download_and_preview(
             e for e in workflow.store.get_screening(identifier).events if e.kind == "document_generated"
         ]
         assert workflow.store.verify_audit(identifier).ok
-    assert [e.payload["document"] for e in events] == ["clinician-summary.pdf"]
-    assert events[0].actor.name == PSYCHIATRIST.name
+    assert [_action(e.payload) for e in events] == [
+        ("clinician-summary.pdf", "preview"),
+        ("patient-handout.pdf", "preview"),
+        ("clinician-summary.pdf", "download"),
+    ]
+    assert events[-1].actor.name == PSYCHIATRIST.name
+    assert _sha256(events[-1].payload) == hashlib.sha256(summary_pdf).hexdigest()
 
 
 def test_missing_clinic_phone_is_warned_and_drafts_say_so(
@@ -207,4 +237,59 @@ def test_the_fhir_bundle_downloads_beside_the_pdfs(app_env: AppEnv, media: Memor
         events = [
             e for e in workflow.store.get_screening(identifier).events if e.kind == "document_generated"
         ]
-    assert [e.payload["document"] for e in events] == [BUNDLE]
+    assert [_action(e.payload) for e in events] == [(BUNDLE, "export")]
+
+
+def test_printing_and_previewing_reach_the_server_and_are_recorded(
+    app_env: AppEnv, media: MemoryMediaFileStorage
+) -> None:
+    with app_env.workflow() as workflow:
+        identifier = seed_screening(workflow, review=SIGNED_REVIEW, signer=PSYCHIATRIST)
+    at = open_app(PSYCHIATRIST, page=DOCUMENTS_PAGE, screening=identifier)
+    assert not _print_scripts(at)  # nothing prints before the button is clicked
+    summary_pdf = _served(media, _downloads(at)["clinician-summary.pdf"])
+    (button,) = elements_with_key(at, "print:clinician-summary.pdf")
+    assert button.label == "Print the clinician summary"
+
+    at.button(key="print:clinician-summary.pdf").click().run()
+    assert_ok(at)
+    (script,) = _print_scripts(at)  # the print dialog opens for this PDF
+    assert base64.b64encode(summary_pdf).decode("ascii") in script
+    assert ".print()" in script and "window.open(url" in script
+    at.run()
+    assert not _print_scripts(at)  # once: a later run prints nothing
+
+    at.button(key="show-preview:patient-handout.pdf").click().run()
+    at.run()  # the preview stays, recorded once
+    assert_ok(at)
+    assert elements_with_key(at, "preview:patient-handout.pdf")
+    assert not elements_with_key(at, "preview:clinician-summary.pdf")
+
+    with app_env.workflow() as workflow:
+        events = [
+            e for e in workflow.store.get_screening(identifier).events if e.kind == "document_generated"
+        ]
+        assert workflow.store.verify_audit(identifier).ok
+        history = [entry for entry in workflow.history(identifier) if entry.kind == "document"]
+    assert [_action(e.payload) for e in events] == [
+        ("clinician-summary.pdf", "print"),
+        ("patient-handout.pdf", "preview"),
+    ]
+    assert _sha256(events[0].payload) == hashlib.sha256(summary_pdf).hexdigest()
+    assert [entry.target_label for entry in history] == [
+        "Printed clinician-summary.pdf",
+        "Previewed patient-handout.pdf",
+    ]
+
+    # the history panel (on the review page) says what was done with each document
+    at.switch_page(REVIEW_PAGE).run()
+    at.toggle(key=f"history-all:{identifier}").set_value(True).run()
+    assert_ok(at)
+    shown = "\n".join(
+        str(markdown.value)
+        for block in keyed_blocks(at, f"history:{identifier}:")
+        for markdown in block.markdown
+    )
+    assert plain("Printed clinician-summary.pdf") in shown
+    assert plain("Previewed patient-handout.pdf") in shown
+    assert "Document downloaded" not in shown

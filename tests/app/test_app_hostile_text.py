@@ -1,11 +1,11 @@
 """Patient and user text is shown as typed on every page: no link, image, bare URL, e-mail link,
 Streamlit directive, icon, emoji, LaTeX, HTML, heading or list is ever made of it.
 
-The user signs in with a hostile name and credentials, the clinic file holds hostile settings and
-every text answer, note and reason of three screenings (a draft, a signed one and an amended,
-reopened one) is hostile (`tests.hostile_text`). Every page is drawn, and every Markdown string of
-every element (bodies, labels, help texts, options, captions, container labels) is checked with
-`hostile_text.markup_in`.
+The user signs in with a hostile name, the clinic file holds hostile settings (the credentials it
+gives that name included) and every text answer, note and reason of three screenings (a draft, a
+signed one and an amended, reopened one) is hostile (`tests.hostile_text`). Every page is drawn,
+and every Markdown string of every element (bodies, labels, help texts, options, captions,
+container labels) is checked with `hostile_text.markup_in`.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ CLINIC = {
     "emergency_number": hostile.SHORT,
     "crisis_lines": [{"label": hostile.MEDIUM, "contact": hostile.MEDIUM}],
     "iv_fasting": hostile.LONG,
+    "roles": {"credentials": {hostile.USER_NAME: hostile.CREDENTIALS}},
 }
 
 _MARKDOWN_FIELDS = frozenset({"body", "label", "help", "title", "caption", "captions", "options", "content"})
@@ -169,9 +170,9 @@ def test_hostile_text_is_never_read_as_markup_on_any_page(app_env: AppEnv) -> No
     check("sign-in", at, shown=False)
     at.text_input[0].input(hostile.USER_NAME)
     at.radio[0].set_value("psychiatrist")
-    at.text_input[1].input(hostile.CREDENTIALS)
     at.button[0].click().run()
     assert [title.value for title in at.title] == ["Screenings"]
+    assert at.session_state["user"].credentials == hostile.CREDENTIALS
     check("screenings list, signed in", at)
 
     for position in range(len(intake_definition().sections)):

@@ -39,9 +39,11 @@ DEFAULT_VIEWPORT = (1400, 1000)  # width, height
 CLINIC = """\
 name: Riverside Ketamine Clinic
 phone: "(555) 010-2000"
+roles:
+  credentials: {"R. Okafor": "MD"}
 """
 """The clinic file the app is started with, unless a test module overrides the `clinic_file_text`
-fixture."""
+fixture. It lists nobody (the sign-in form asks the role); R. Okafor signs as "R. Okafor, MD"."""
 
 AXE_SCRIPT = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_INSTALL = "npm ci --prefix tests/browser"
@@ -222,22 +224,20 @@ def first_answer_creates(page: Any, workflow: Workflow, patient_name: str) -> In
 # ------------------------------------------------------------------ signing in
 
 
-def fill_sign_in(page: Any, name: str, role: str | None, credentials: str = "") -> None:
+def fill_sign_in(page: Any, name: str, role: str | None) -> None:
     """Sign in on the local-mode form shown on the page (`role` None: the clinic file lists who is
-    a psychiatrist, and the form asks no role)."""
+    a psychiatrist, and the form asks no role). Credentials come from the clinic file."""
     page.get_by_label("Your name").fill(name)
     if role is not None:
         page.locator('[data-testid="stRadioOption"]', has_text=role).click()
-    if credentials:
-        page.get_by_label(re.compile("^Credentials")).fill(credentials)
     page.get_by_role("button", name="Continue").click()
 
 
-def sign_in(page: Any, server: Server, name: str, role: str | None, credentials: str = "") -> None:
+def sign_in(page: Any, server: Server, name: str, role: str | None) -> None:
     """Open the app and sign in; the screenings list is shown."""
     page.goto(server.url)
     page.get_by_label("Your name").wait_for()
-    fill_sign_in(page, name, role, credentials)
+    fill_sign_in(page, name, role)
     page.get_by_role("heading", name="Screenings").wait_for()
     settle(page)
 

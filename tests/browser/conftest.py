@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,17 +76,14 @@ def clinic_file_text() -> str:
     return CLINIC
 
 
-@pytest.fixture
-def server(tmp_path: Path, chromium: str, clinic_file_text: str) -> Iterator[Server]:
-    """`streamlit run app.py` on a free port with its own SQLite file and clinic file; stopped
-    afterwards."""
+@contextmanager
+def serving(database_url: str, clinic: Path, log: Path) -> Iterator[Server]:
+    """`streamlit run app.py` on a free port over `database_url` with the clinic file `clinic`,
+    its output in `log`, and this process's environment otherwise (the audit keys included, so
+    every server a test starts signs with the same key); stopped on leaving."""
     port = free_port()
-    database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
-    clinic = tmp_path / "clinic.yaml"
-    clinic.write_text(clinic_file_text, encoding="utf-8")
     env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "SCREENING_CLINIC_FILE": str(clinic)}
     env.pop("SCREENING_QUESTIONNAIRES", None)
-    log = tmp_path / "streamlit.log"
     command = [
         sys.executable,
         "-m",
@@ -122,6 +120,30 @@ def server(tmp_path: Path, chromium: str, clinic_file_text: str) -> Iterator[Ser
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_server(tmp_path: Path, chromium: str, clinic_file_text: str) -> Iterator[Callable[[str], Server]]:
+    """Starts app servers over a database URL, each on its own port and all with the same clinic
+    file, as the servers of one clinic; every one is stopped afterwards."""
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(clinic_file_text, encoding="utf-8")
+    started: list[Server] = []
+    with ExitStack() as running:
+
+        def start(database_url: str) -> Server:
+            log = tmp_path / f"streamlit-{len(started) + 1}.log"
+            started.append(running.enter_context(serving(database_url, clinic, log)))
+            return started[-1]
+
+        yield start
+
+
+@pytest.fixture
+def server(tmp_path: Path, start_server: Callable[[str], Server]) -> Server:
+    """`streamlit run app.py` on a free port with its own SQLite file and clinic file; stopped
+    afterwards."""
+    return start_server(f"sqlite:///{tmp_path / 'data' / 'screenings.db'}")
 
 
 @pytest.fixture

@@ -84,6 +84,7 @@ crisis_lines:
   - {{label: "988 Suicide & Crisis Lifeline (US)", contact: "Call or text 988"}}
 roles:
   psychiatrists: ["{ADMINISTRATOR}"]
+  credentials: {{"{ADMINISTRATOR}": "MD"}}
 """
 """A clinic file without a phone, whose one listed psychiatrist administers the clinic settings."""
 
@@ -667,7 +668,7 @@ def test_consultation_features_and_accessibility_at_desktop_and_tablet_sizes(
     # ---- the clinic's psychiatrist, at the same device (local mode asks the name again on reload)
     page.reload()
     page.get_by_label("Your name").wait_for()
-    fill_sign_in(page, ADMINISTRATOR, None, "MD")
+    fill_sign_in(page, ADMINISTRATOR, None)
     page.get_by_role("heading", name="Psychiatrist's review").wait_for()
     settle(page)
     tour.close_drawer()

@@ -206,7 +206,7 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
 
     # ---- the psychiatrist, in another browser profile
     doctor = new_browser()
-    sign_in(doctor, server, "R. Okafor", "Psychiatrist", "MD")
+    sign_in(doctor, server, "R. Okafor", "Psychiatrist")
     expect(doctor.get_by_text(PATIENT)).to_be_visible()
     shoot(doctor, "07-screenings-list")
     doctor.locator(f".{css_key(f'open:{intake.identifier}')}").get_by_role("button").click()
@@ -326,7 +326,7 @@ def test_screening_from_new_to_signed_amended_and_signed_again_in_a_real_browser
     # ---- the psychiatrist sees why, writes the note the new flag needs and signs again
     doctor.reload()
     doctor.get_by_label("Your name").wait_for()
-    fill_sign_in(doctor, "R. Okafor", "Psychiatrist", "MD")
+    fill_sign_in(doctor, "R. Okafor", "Psychiatrist")
     doctor.get_by_role("heading", name="Psychiatrist's review").wait_for()
     settle(doctor)
     doctor_notice = doctor.locator('[data-testid="stAlertContentWarning"]', has_text="Reopened after")

@@ -1,4 +1,10 @@
-"""Documents: the clinician summary and the patient handout, previewed, downloadable and printable."""
+"""Documents: the clinician summary and the patient handout, previewed, downloadable and printable.
+
+Every preview, print, download and export goes through the server first, which records it in the
+screening's audit trail (`actions.record_document`, details {"action", "sha256", "revision"}):
+a preview is shown on request (a button), not drawn with every page; printing is a button whose
+click records the print and then opens the browser's print dialog for that PDF.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+from typing import Literal
 
 import streamlit as st
 
@@ -81,10 +88,27 @@ for warning in documents.warnings:
     st.warning(warning, icon=":material/warning:")
 
 
-def _record(name: str, data: bytes) -> None:
+Action = Literal["download", "export", "print", "preview"]
+
+
+def _record(name: str, data: bytes, action: Action) -> None:
     actions.record_document(
-        detail.id, name, {"sha256": hashlib.sha256(data).hexdigest(), "revision": detail.revision}
+        detail.id,
+        name,
+        {"action": action, "sha256": hashlib.sha256(data).hexdigest(), "revision": detail.revision},
     )
+
+
+def _print(name: str, data: bytes) -> None:
+    """The print button's callback: record the print, then ask the run to open the print dialog."""
+    _record(name, data, "print")
+    state.request_print(name)
+
+
+def _preview(name: str, data: bytes) -> None:
+    """The preview button's callback: record the preview, then show it (for this content)."""
+    _record(name, data, "preview")
+    state.show_preview(cache_key, name)
 
 
 def _file_name(name: str) -> str:
@@ -100,26 +124,37 @@ def _file_name(name: str) -> str:
     )
 
 
-def _print_button(data: bytes, label: str) -> None:
-    """Opens the PDF in a new browser tab, ready for the browser's print dialog. The HTML is ours
-    alone (a fixed label and the PDF's base64), never text a user typed."""
+# Prints the PDF from a hidden frame of the page itself: the script runs in the run after the click,
+# outside the click's user gesture, where a browser's popup blocker would stop a new tab, while
+# printing a frame needs no gesture. A print is carried out once, however often the browser draws
+# the script (the token). The HTML is ours alone (a token and the PDF's base64), never user text.
+_PRINT_SCRIPT = """<script>/* print {token} */(() => {{
+  if (window.screeningPrinted === "{token}") return;  // drawn again by a later run: done already
+  window.screeningPrinted = "{token}";
+  const bytes = Uint8Array.from(atob("{encoded}"), c => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], {{type: "application/pdf"}}));
+  const last = document.getElementById("screening-print-frame");  // the last print's, done with
+  if (last) {{ URL.revokeObjectURL(last.src); last.remove(); }}
+  const frame = document.createElement("iframe");
+  frame.id = "screening-print-frame";
+  frame.title = "Document being printed";
+  frame.setAttribute("aria-hidden", "true");
+  frame.tabIndex = -1;
+  frame.style.cssText = "position: fixed; right: 0; bottom: 0; width: 0; height: 0; border: 0;"
+    + " visibility: hidden;";
+  frame.addEventListener("load", () => {{
+    try {{ frame.contentWindow.focus(); frame.contentWindow.print(); }}
+    catch (error) {{ window.open(url, "_blank"); }}  // a browser that will not print a frame's PDF
+  }});
+  frame.src = url;
+  document.body.appendChild(frame);
+}})();</script>"""
+
+
+def _open_print_dialog(data: bytes, token: str) -> None:
+    """Open the browser's print dialog for the PDF `data`, once (`token`, a print request)."""
     encoded = base64.b64encode(data).decode("ascii")
-    st.iframe(
-        f"""
-        <button id="p" style="font-family: 'Source Sans Pro', sans-serif; font-size: 14px;
-          padding: 6px 12px; cursor: pointer; background: #fff; color: rgb(49, 51, 63);
-          border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 8px; margin: 0;">{label}</button>
-        <script>
-        document.getElementById("p").addEventListener("click", () => {{
-          const bytes = Uint8Array.from(atob("{encoded}"), c => c.charCodeAt(0));
-          const url = URL.createObjectURL(new Blob([bytes], {{type: "application/pdf"}}));
-          const opened = window.open(url, "_blank");
-          if (opened) {{ opened.addEventListener("load", () => opened.print()); }}
-        }});
-        </script>
-        """,
-        height=45,
-    )
+    st.html(_PRINT_SCRIPT.format(token=token, encoded=encoded), unsafe_allow_javascript=True)
 
 
 BUNDLE_NAME = "fhir-bundle.json"
@@ -131,7 +166,7 @@ bundle_download.download_button(
     mime="application/fhir+json",
     icon=":material/download:",
     on_click=_record,
-    args=(BUNDLE_NAME, bundle),
+    args=(BUNDLE_NAME, bundle, "export"),
     key=f"download:{BUNDLE_NAME}",
 )
 bundle_note.caption(
@@ -153,17 +188,36 @@ for tab, name, data, title in (
         if data is documents.handout and settings.missing_contacts():
             st.warning(HANDOUT_HELD, icon=":material/block:")
             continue
-        download, printing, _rest = st.columns([1.2, 1.2, 1.6])
-        download.download_button(
+        # One row that wraps on a narrow screen (a tablet) rather than cutting the labels short.
+        buttons = st.container(horizontal=True, wrap=True, gap="medium")
+        buttons.download_button(
             f"Download the {title.lower()}",
             data=data,
             file_name=_file_name(name),
             mime="application/pdf",
             icon=":material/download:",
             on_click=_record,
-            args=(name, data),
+            args=(name, data, "download"),
             key=f"download:{name}",
         )
-        with printing:
-            _print_button(data, f"Print the {title.lower()}")
-        st.pdf(data, height=900, key=f"preview:{name}", alt=f"{title} of this screening")
+        buttons.button(
+            f"Print the {title.lower()}",
+            icon=":material/print:",
+            on_click=_print,
+            args=(name, data),
+            key=f"print:{name}",
+        )
+        shown = state.previewing(cache_key, name)
+        buttons.button(
+            f"Preview the {title.lower()}",
+            icon=":material/preview:",
+            on_click=_preview,
+            args=(name, data),
+            key=f"show-preview:{name}",
+            disabled=shown,
+        )
+        print_token = state.take_print_request(name)
+        if print_token is not None:
+            _open_print_dialog(data, print_token)
+        if shown:
+            st.pdf(data, height=900, key=f"preview:{name}", alt=f"{title} of this screening")

@@ -1,7 +1,11 @@
 """The intake: one section per page, every answer saved the moment it is given.
 
 A new screening opens here unsaved (`state.is_unsaved`): the page shows it empty, and its first
-answer creates it, so screenings opened and left without an answer never reach the list."""
+answer creates it, so screenings opened and left without an answer never reach the list.
+
+After a server restart the browser reconnects to a new session and sends the values of the page the
+old one drew: the page shows the stored answers all the same, and says so next to an answer whose
+value on the old page differed (`state.sync_widget`, `state.page_stamp`)."""
 
 from __future__ import annotations
 
@@ -63,6 +67,9 @@ def _unsaved_page(token: str) -> Screening:
     return unsaved
 
 
+# The container of the hidden field of `state.page_stamp` (not shown).
+PAGE_STAMP_BOX = "page-stamp-box"
+
 # The container of the script that moves the focus (styled to take no room, `ui.style`).
 FOCUS_MOVE_KEY = "focus-move"
 
@@ -99,6 +106,9 @@ if requested is not None and state.is_unsaved(requested) and created is None:
     identifier, screening = requested, _unsaved_page(requested)
 else:
     identifier, screening = screening_page("Intake")
+# Before any answer's widget is drawn, and past every early stop of the page (the page then draws
+# the stamp field at its end, which ends the check): is the browser still showing an older page?
+state.check_page()
 unsaved = state.is_unsaved(identifier)
 current = identifier
 detail, definition, assessment = screening.detail, screening.definition, screening.assessment
@@ -123,6 +133,8 @@ with header_right:
         else lambda: actions.set_assessed_on(current, state.widget_value(key) or detail.assessed_on),
         help="Ages are computed at this date.",
     )
+    if state.discarded_change(key):
+        st.warning(actions.RECONNECTED_UNSAVED, icon=":material/sync_problem:")
     if unsaved:
         st.caption("Not saved yet: the screening is saved with its first answer.")
     elif screening.lifecycle == "draft":
@@ -206,6 +218,8 @@ for item in asked_items:
             locked=locked,
             assessed_on=detail.assessed_on,
         )
+        if state.discarded_change(state.widget_key(identifier, item.id)):
+            st.warning(actions.RECONNECTED_UNSAVED, icon=":material/sync_problem:")
     widgets.none_of_these(definition, identifier, view, item, detail.answers, assessment, locked=locked)
 if not asked_items:
     st.caption("Nothing to ask in this section for this patient.")
@@ -227,3 +241,10 @@ else:
         icon=":material/fact_check:",
         query_params={state.SCREENING_PARAM: identifier},
     )
+
+# The hidden field that tells this session's pages from older ones (`state.page_stamp`): drawn last,
+# so the widgets above see the value the browser sent; hidden from sight, keyboard and screen readers.
+state.page_stamp()
+with st.container(key=PAGE_STAMP_BOX):
+    st.html(f"<style>.{state.key_class(PAGE_STAMP_BOX)} {{display: none;}}</style>")
+    st.text_input("Page", key=state.PAGE_STAMP_KEY, label_visibility="collapsed")

@@ -390,13 +390,13 @@ elif user.role == "psychiatrist":
     st.markdown(f"You sign as **{plain(user.signature_name)}**.")
     if user.authenticated:
         st.caption(
-            "The name comes from your clinic account (sign-in); to change it, ask the administrator "
-            "of the clinic's sign-in, then sign out and sign in again."
+            "The name comes from your clinic account (sign-in) and the credentials from the clinic's "
+            "settings; to change them, ask the clinic's administrator, then sign out and sign in again."
         )
     else:
         st.caption(
-            "The name and credentials are the ones you gave when you signed in; to change them, "
-            "sign out and sign in again."
+            "The name is the one you gave when you signed in and the credentials come from the "
+            "clinic's settings; to change the name, sign out and sign in again."
         )
     ready = decision in DECISION_WORDS and not blocking
 

@@ -12,7 +12,11 @@ from screening.documents.clinician.base import ARROW, SummaryBase, bold, plain
 from screening.documents.content import EMPTY, format_moment, reopened_since, value_words
 from screening.model import GroupItem
 
-__all__ = ["ReviewSections"]
+__all__ = ["UNVERIFIED_SIGNER", "ReviewSections"]
+
+UNVERIFIED_SIGNER = "Signed in local mode: the signer's identity was not verified by a sign-in."
+"""Printed under a signature given in local mode, where the signer typed their name: the summary
+must not read as if the app had verified who signed."""
 
 
 class ReviewSections(SummaryBase):
@@ -39,6 +43,8 @@ class ReviewSections(SummaryBase):
                 ],
             ]
             story.append(self.w.table(rows, weights=[1.3, 5.0]))
+            if self.lifecycle.signer_authenticated is False:
+                story.append(self.w.para(bold(plain(UNVERIFIED_SIGNER))))
             story.append(
                 self.w.text(
                     "Signed in the screening application; this printout needs no further signature.",
@@ -102,7 +108,10 @@ class ReviewSections(SummaryBase):
                 self.w.cell(bold(plain("Previously signed"))),
                 self.w.cell(
                     " ".join(part for part in (who, when) if part),
-                    small=[bold(plain("No longer stands: the screening was reopened by an amendment."))],
+                    small=[
+                        bold(plain("No longer stands: the screening was reopened by an amendment.")),
+                        *([plain(UNVERIFIED_SIGNER)] if self.lifecycle.signer_authenticated is False else []),
+                    ],
                 ),
             ]
         ]
