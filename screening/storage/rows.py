@@ -23,7 +23,7 @@ from screening.storage.records import (
     Signature,
     User,
 )
-from screening.storage.schema import AuditEventRow, ClinicEventRow, ReviewRow, ScreeningRow
+from screening.storage.schema import AuditEventRow, ChainedEvent, ReviewRow, ScreeningRow
 from screening.storage.values import check_lifecycle, check_status
 
 
@@ -92,7 +92,7 @@ def read_reopening(text: str | None) -> Reopening | None:
     )
 
 
-def actor_of(event: AuditEventRow | ClinicEventRow) -> dict[str, JsonValue]:
+def actor_of(event: ChainedEvent) -> dict[str, JsonValue]:
     """The actor fields of an audit event or a clinic record entry, as their hashes cover them."""
     return {
         "id": event.actor_id,

@@ -151,7 +151,23 @@ class ReviewRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
 
 
-class AuditEventRow(Base):
+class ChainedEvent:
+    """The columns every entry of a keyed chain has: what happened, when, who did it (the five
+    fields of `User`), the payload as canonical JSON, and the hashes that chain it."""
+
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[str] = mapped_column(String(200))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    actor_authenticated: Mapped[bool] = mapped_column(Boolean)
+    actor_credentials: Mapped[str | None] = mapped_column(String(200))
+    payload_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEventRow(ChainedEvent, Base):
     """Append-only: the API never updates or deletes a row, and database triggers refuse to."""
 
     __tablename__ = "audit_events"
@@ -160,41 +176,21 @@ class AuditEventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"))
     seq: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(40))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor_id: Mapped[str] = mapped_column(String(200))
-    actor_name: Mapped[str] = mapped_column(String(200))
-    actor_role: Mapped[str] = mapped_column(String(20))
-    actor_authenticated: Mapped[bool] = mapped_column(Boolean)
-    actor_credentials: Mapped[str | None] = mapped_column(String(200))
-    payload_json: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
     # schema version 3: the audit key the hash is an HMAC with; NULL for events written before
     # keys existed (a plain SHA-256, covered since by the screening's anchor)
     key_id: Mapped[str | None] = mapped_column(String(40))
 
 
-class ClinicEventRow(Base):
-    """The clinic-wide chain (schema version 3): screenings created and discarded, sign-ins and
-    sign-outs, and the anchoring of screenings that existed before the chain. Append-only like
+class ClinicEventRow(ChainedEvent, Base):
+    """The clinic-wide chain (schema version 3): screenings created, sign-ins and sign-outs, and
+    the anchoring of screenings that existed before the chain. Append-only like
     `audit_events`, and keyed the same way; `screening_id` is no foreign key, so the record of a
     screening outlives a row deleted behind the application's back."""
 
     __tablename__ = "clinic_events"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(40))
     screening_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor_id: Mapped[str] = mapped_column(String(200))
-    actor_name: Mapped[str] = mapped_column(String(200))
-    actor_role: Mapped[str] = mapped_column(String(20))
-    actor_authenticated: Mapped[bool] = mapped_column(Boolean)
-    actor_credentials: Mapped[str | None] = mapped_column(String(200))
-    payload_json: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(40))
 
 

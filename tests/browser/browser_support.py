@@ -6,15 +6,20 @@ The fixtures that use them (`chromium`, `server`, `new_browser`, `axe`) are in c
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from screening.workflow import Workflow
 
@@ -440,3 +445,56 @@ def text_contrast(locator: Any) -> tuple[float, str]:
     lighter, darker = sorted((_luminance(text), _luminance(background)), reverse=True)
     words = f"text {found['text']} (opacity {found['opacity']:g}) on {found['layers'][:3]}"
     return (lighter + 0.05) / (darker + 0.05), words
+
+
+def server_environment(database_url: str, clinic: Path) -> dict[str, str]:
+    """The environment of an app server over `database_url` with the clinic file `clinic`: this
+    process's otherwise (the audit keys included, so every server a test starts signs with the
+    same key), the bundled questionnaires."""
+    env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "SCREENING_CLINIC_FILE": str(clinic)}
+    env.pop("SCREENING_QUESTIONNAIRES", None)
+    return env
+
+
+def start_streamlit(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`streamlit run app.py` on 127.0.0.1:`port`, its output appended to `log`; returns once the
+    server answers its health check (fails the test if it exits or does not serve in time)."""
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with log.open("ab") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while not healthy(url):
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"streamlit did not serve within {SERVER_START_TIMEOUT:.0f} s")
+        time.sleep(0.1)
+    return process
+
+
+def stop_streamlit(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by `start_streamlit`, killing it if it does not stop in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)

@@ -9,10 +9,7 @@ either fails the test instead.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -26,13 +23,13 @@ from tests.browser.browser_support import (
     CHROMIUM_ARGS,
     CLINIC,
     DEFAULT_VIEWPORT,
-    ROOT,
-    SERVER_START_TIMEOUT,
     STEP_TIMEOUT_MS,
     Server,
     chromium_path,
     free_port,
-    healthy,
+    server_environment,
+    start_streamlit,
+    stop_streamlit,
 )
 
 REQUIRE_BROWSER = "SCREENING_REQUIRE_BROWSER"
@@ -82,44 +79,12 @@ def serving(database_url: str, clinic: Path, log: Path) -> Iterator[Server]:
     its output in `log`, and this process's environment otherwise (the audit keys included, so
     every server a test starts signs with the same key); stopped on leaving."""
     port = free_port()
-    env = {**os.environ, "SCREENING_DATABASE_URL": database_url, "SCREENING_CLINIC_FILE": str(clinic)}
-    env.pop("SCREENING_QUESTIONNAIRES", None)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    log.write_bytes(b"")
+    process = start_streamlit(port, server_environment(database_url, clinic), log)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not healthy(url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not serve within {SERVER_START_TIMEOUT:.0f} s")
-            time.sleep(0.2)
-        yield Server(url, database_url, log, clinic)
+        yield Server(f"http://127.0.0.1:{port}", database_url, log, clinic)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_streamlit(process)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,16 +19,16 @@ import pytest
 
 from screening.storage import User
 from tests.browser.browser_support import (
-    ROOT,
-    SERVER_START_TIMEOUT,
     Intake,
     Server,
     fill_sign_in,
     first_answer_creates,
     free_port,
-    healthy,
+    server_environment,
     settle,
     sign_in,
+    start_streamlit,
+    stop_streamlit,
 )
 
 CYCLES = 3
@@ -46,46 +45,13 @@ class _Restartable:
         self.database_url = f"sqlite:///{tmp_path / 'data' / 'screenings.db'}"
         clinic = tmp_path / "clinic.yaml"
         clinic.write_text(clinic_text, encoding="utf-8")
-        self.env = {
-            **os.environ,
-            "SCREENING_DATABASE_URL": self.database_url,
-            "SCREENING_CLINIC_FILE": str(clinic),
-        }
-        self.env.pop("SCREENING_QUESTIONNAIRES", None)
+        self.env = server_environment(self.database_url, clinic)
         self.log = tmp_path / "streamlit.log"
         self.server = Server(self.url, self.database_url, self.log, clinic)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ]
-        with self.log.open("ab") as output:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not healthy(self.url):
-            if self.process.poll() is not None:
-                logged = self.log.read_text(errors="replace")
-                pytest.fail(f"streamlit exited with {self.process.returncode}:\n{logged}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not serve within {SERVER_START_TIMEOUT:.0f} s")
-            time.sleep(0.1)
+        self.process = start_streamlit(self.port, self.env, self.log)
 
     def crash(self) -> None:
         assert self.process is not None
@@ -95,12 +61,7 @@ class _Restartable:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+            stop_streamlit(self.process)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ once per test session and shared by every test that reads it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +12,10 @@ from screening.config import ClinicSettings
 from screening.definition import Definition
 from screening.documents.build import AmendmentNote, LifecycleNote, build_documents
 from screening.loading import BUNDLED_DIRECTORY, load_catalog
+from screening.workflow import Workflow
 from tests.documents.documents_cases import CASES, DOCUMENT_NOTES, GENERATED_AT
 from tests.documents.documents_support import CLINIC, INTAKE_ID, Build, Built
+from tests.documents.workflow_documents import open_workflow
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +60,11 @@ def build(intake: Definition) -> Build:
         return cache[key]
 
     return make
+
+
+@pytest.fixture
+def wf(tmp_path: Path) -> Iterator[Workflow]:
+    """A lifecycle service on a SQLite file of the test's own (see `workflow_documents.py`)."""
+    workflow = open_workflow(tmp_path)
+    yield workflow
+    workflow.close()

@@ -4,29 +4,17 @@ file (where nobody signed in the app), print no such line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from screening.documents.clinician.review import UNVERIFIED_SIGNER
 from screening.storage import User
 from screening.workflow import Workflow
 from tests.documents.documents_support import Build, flat
-from tests.documents.workflow_documents import documents, open_workflow, signed
+from tests.documents.workflow_documents import documents, signed
 
 COORDINATOR = User("local:mai-tran", "Mai Tran", "coordinator", authenticated=False)
 LOCAL_PSYCHIATRIST = User(
     "local:r-okafor", "R. Okafor", "psychiatrist", authenticated=False, credentials="MD"
 )
 SIGNED_IN_PSYCHIATRIST = User("oidc:4711", "R. Okafor", "psychiatrist", authenticated=True, credentials="MD")
-
-
-@pytest.fixture
-def wf(tmp_path: Path) -> Iterator[Workflow]:
-    workflow = open_workflow(tmp_path)
-    yield workflow
-    workflow.close()
 
 
 def test_a_local_mode_signature_is_marked_unverified_in_the_summary(wf: Workflow) -> None:

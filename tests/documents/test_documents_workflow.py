@@ -4,24 +4,12 @@ the lifecycle and the amendments, and the PDFs say what they say (SQLite, a file
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from screening.storage import User
 from screening.workflow import Workflow
-from tests.documents.workflow_documents import documents, open_workflow, signed
+from tests.documents.workflow_documents import documents, signed
 
 COORDINATOR = User("u-mai", "Mai Tran", "coordinator", authenticated=True)
 PSYCHIATRIST = User("u-okafor", "R. Okafor", "psychiatrist", authenticated=True, credentials="MD")
-
-
-@pytest.fixture
-def wf(tmp_path: Path) -> Iterator[Workflow]:
-    workflow = open_workflow(tmp_path)
-    yield workflow
-    workflow.close()
 
 
 def test_signed_then_amended_and_reopened(wf: Workflow) -> None:
