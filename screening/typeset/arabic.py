@@ -55,6 +55,7 @@ def _build_tables() -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]
 
 
 _FORMS, _LAM_ALEF = _build_tables()
+_SHAPED = frozenset(_FORMS) | {_LAM}  # the characters whose shape can depend on their neighbours
 
 
 def _joining_type(char: str) -> str:
@@ -75,7 +76,7 @@ def _joining_type(char: str) -> str:
 
 def has_arabic(text: str) -> bool:
     """Whether ``text`` has a character whose shape depends on its neighbours."""
-    return any(char in _FORMS or char == _LAM for char in text)
+    return not _SHAPED.isdisjoint(text)
 
 
 def shape_arabic(text: str, can_draw: Callable[[str, str], bool]) -> str:

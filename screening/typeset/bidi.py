@@ -105,9 +105,22 @@ def mirror(char: str) -> str:
     return _MIRROR.get(char, char)
 
 
+# Whether a (non-ASCII) character has a class in _RTL_CLASSES, filled in as characters are met.
+_RTL_CHAR: dict[str, bool] = {}
+
+
+def _is_rtl_char(char: str) -> bool:
+    known = _RTL_CHAR.get(char)
+    if known is None:
+        known = _RTL_CHAR[char] = bidi_class(char) in _RTL_CLASSES
+    return known
+
+
 def has_rtl(text: str) -> bool:
     """Whether ``text`` contains anything that can make a line's order differ from logical order."""
-    return any(bidi_class(c) in _RTL_CLASSES for c in text)
+    if text.isascii():
+        return False  # ASCII has no character of a right-to-left class
+    return any(_is_rtl_char(char) for char in set(text))
 
 
 def _bracket_key(char: str) -> str:
@@ -137,8 +150,19 @@ def paragraph_level(text: str, default: int = 0) -> int:
 
     ``default`` is returned when the text has no strong character outside isolates.
     """
-    level = _first_strong([bidi_class(c) for c in text], 0, len(text))
-    return default if level is None else level
+    depth = 0
+    for char in text:  # _first_strong, classifying characters only as far as needed
+        c = bidi_class(char)
+        if c in _ISOLATE_INITIATORS:
+            depth += 1
+        elif c == "PDI":
+            if depth:
+                depth -= 1
+        elif c == "B":
+            break
+        elif depth == 0 and c in _STRONG:
+            return 0 if c == "L" else 1
+    return default
 
 
 def _matching_pdis(classes: list[str]) -> dict[int, int]:
@@ -399,6 +423,15 @@ def visual_order(text: str, base_level: int) -> list[tuple[int, str]]:
     combining mark stays after the character it belongs to even inside a reversed run, so that
     zero-width marks drawn after their base land on it. Directional controls are omitted.
     """
+    if base_level == 0 and not has_rtl(text):
+        # Every resolved level is even (nothing right-to-left, no right-to-left embedding, override
+        # or isolate), so rule L2 reverses nothing and L4 mirrors nothing: the logical order,
+        # without what X9 removes and without the directional controls.
+        return [
+            (i, char)
+            for i, char in enumerate(text)
+            if char not in DIRECTIONAL_CONTROLS and bidi_class(char) not in _REMOVED_BY_X9
+        ]
     levels = resolve_levels(text, base_level)
     clusters: list[list[int]] = []
     for i, level in enumerate(levels):

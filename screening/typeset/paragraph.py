@@ -32,6 +32,7 @@ from typing import Any, Literal
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
+from reportlab.rl_config import _FUZZ
 
 from screening.typeset.bidi import DIRECTIONAL_CONTROLS, has_rtl, paragraph_level, visual_order
 from screening.typeset.fonts import family_of_font, register_fonts
@@ -42,6 +43,27 @@ __all__ = ["Direction", "TextParagraph", "user_paragraph"]
 Direction = Literal["auto", "ltr", "rtl"]
 
 _OBJECT_PLACEHOLDER = "\ufffc"  # stands for an image or other inline object in the bidi algorithm
+
+# What ``Paragraph.wrap`` and the line breaking inside it set on the paragraph (``breakLines``
+# replaces ``frags`` with its processed form for paragraphs of several fragments).
+_WRAP_STATE = (
+    "width",
+    "height",
+    "blPara",
+    "frags",
+    "_wrapWidths",
+    "_width_max",
+    "_splitLongWordCount",
+    "_hyphenations",
+)
+
+
+def _hyphenates(style: Any) -> bool:
+    return bool(
+        getattr(style, "hyphenationLang", "")
+        or getattr(style, "uriWasteReduce", 0)
+        or getattr(style, "embeddedHyphenation", 0)
+    )
 
 
 def _with_fallback_fonts(frags: list[Any]) -> list[Any]:
@@ -55,12 +77,31 @@ def _with_fallback_fonts(frags: list[Any]) -> list[Any]:
             continue
         bold = bool(getattr(frag, "bold", 0))
         for run_family, run in font_runs(prepare_text(text), start=family):
-            result.append(frag.clone(text=run, fontName=run_family.bold_name if bold else run_family.name))
+            font_name = run_family.bold_name if bold else run_family.name
+            if run == text and font_name == frag.fontName:
+                result.append(frag)  # already right: a clone would be an identical copy
+            else:
+                result.append(frag.clone(text=run, fontName=font_name))
     return result
 
 
+def _paragraph_level(frags: list[Any]) -> int:
+    """The paragraph level of the text of ``frags`` (rules P2, P3)."""
+    for frag in frags:
+        text = getattr(frag, "text", "")
+        if text:
+            if text[0].isascii() and text[0].isalpha():
+                return 0  # the first character is a left-to-right letter outside any isolate
+            break
+    return paragraph_level("".join(getattr(frag, "text", "") for frag in frags))
+
+
 def _needs_reordering(text: str, base_level: int) -> bool:
-    return base_level == 1 or has_rtl(text) or any(char in DIRECTIONAL_CONTROLS for char in text)
+    if base_level == 1:
+        return True
+    if text.isascii():
+        return False  # no right-to-left character and no directional control
+    return has_rtl(text) or not DIRECTIONAL_CONTROLS.isdisjoint(text)
 
 
 def _visual_simple_line(words: list[str], base_level: int) -> list[str] | None:
@@ -150,13 +191,36 @@ class TextParagraph(Paragraph):  # type: ignore[misc]  # reportlab ships no type
         register_fonts()
         super().__init__(text, style, bulletText, frags, caseSensitive=caseSensitive, encoding=encoding)
         self.base_level = 1 if direction == "rtl" else 0
+        self._wrapped: dict[float, dict[str, Any]] = {}
         if frags is not None:
             return  # a part made by split(), which sets its direction; its style is already right
         self.frags = _with_fallback_fonts(self.frags)
         if direction == "auto":
-            self.base_level = paragraph_level("".join(getattr(frag, "text", "") for frag in self.frags))
+            self.base_level = _paragraph_level(self.frags)
         if self.base_level == 1 and self.style.alignment == TA_LEFT:
             self.style = ParagraphStyle(f"{self.style.name}-rtl", parent=self.style, alignment=TA_RIGHT)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        """``Paragraph.wrap``, breaking the lines once per width.
+
+        A paragraph is wrapped many times at the same width (a table measures its cells, then
+        measures them again to draw them; a repeated header row on every page). Line breaking
+        depends on the width and the paragraph's fragments and style only, so the state a wrap
+        leaves is kept per width and put back on the next wrap at that width. (Not with
+        hyphenation, whose splitting of a paragraph changes the fragments a later wrap starts from;
+        our styles do not hyphenate.)
+        """
+        state = self._wrapped.get(availWidth)
+        if state is not None:
+            self.__dict__.update(state)
+            return self.width, self.height
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        # ReportLab returns at once, setting nothing, when there is no room.
+        if availWidth >= _FUZZ and not _hyphenates(self.style):
+            self._wrapped[availWidth] = {
+                name: self.__dict__[name] for name in _WRAP_STATE if name in self.__dict__
+            }
+        return size
 
     def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts: list[Any] = super().split(availWidth, availHeight)

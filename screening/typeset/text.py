@@ -48,7 +48,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from screening.typeset.arabic import ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER, shape_arabic
+from screening.typeset.arabic import ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER, has_arabic, shape_arabic
 from screening.typeset.bidi import (
     DIRECTIONAL_CONTROLS,
     FIRST_STRONG_ISOLATE,
@@ -83,6 +83,8 @@ _LINE_BREAKS = str.maketrans(
     }
 )
 
+_LINE_BREAK_CHARS = frozenset(chr(code_point) for code_point in _LINE_BREAKS)
+
 # Format characters (category Cf) that are visible signs rather than invisible controls: the Arabic
 # number signs and end-of-ayah, Syriac abbreviation mark, Kaithi number signs.
 _VISIBLE_FORMAT = frozenset(
@@ -90,7 +92,13 @@ _VISIBLE_FORMAT = frozenset(
 )
 _JOINER_CONTROLS = frozenset({ZERO_WIDTH_JOINER, ZERO_WIDTH_NON_JOINER})
 
-_MARKUP_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
+_MARKUP_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
+
+# Per character, filled in as characters are met (the fonts never change once registered):
+# whether preparing keeps it as it is (drawable, not dropped, not a joiner) ...
+_KEPT_AS_IS: dict[str, bool] = {}
+# ... and whether font_runs keeps it in a run of the body font that it is in.
+_STAYS_IN_SANS: dict[str, bool] = {}
 
 
 @dataclass(frozen=True)
@@ -138,9 +146,20 @@ def _is_drawable(char: str) -> bool:
     return char == "\n" or char in DIRECTIONAL_CONTROLS or family_for(char) is not None
 
 
+def _kept_as_is(char: str) -> bool:
+    kept = _KEPT_AS_IS.get(char)
+    if kept is None:
+        kept = char not in _JOINER_CONTROLS and not _is_invisible(char) and _is_drawable(char)
+        _KEPT_AS_IS[char] = kept
+    return kept
+
+
 def normalize_text(text: str) -> str:
     """Unified line breaks, tabs as spaces, NFC."""
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").translate(_LINE_BREAKS))
+    text = text.replace("\r\n", "\n")
+    if not _LINE_BREAK_CHARS.isdisjoint(text):
+        text = text.translate(_LINE_BREAKS)
+    return unicodedata.normalize("NFC", text)
 
 
 def undrawable_characters(text: str) -> tuple[UndrawableCharacter, ...]:
@@ -184,8 +203,11 @@ def prepare_text(text: str) -> str:
     """
     if text.isascii() and text.isprintable():
         return text  # printable ASCII: nothing to normalise, drop, mark or join (a fast path)
+    normalized = normalize_text(text)
+    if all(_kept_as_is(char) for char in set(normalized)) and not has_arabic(normalized):
+        return normalized  # every character is kept and nothing is joined (a fast path)
     kept: list[str] = []
-    for char in normalize_text(text):
+    for char in normalized:
         if char in _JOINER_CONTROLS:
             kept.append(char)
         elif _is_invisible(char):
@@ -200,7 +222,24 @@ def prepare_text(text: str) -> str:
 
 def escape_markup(text: str) -> str:
     """Escape the characters ReportLab's paragraph parser treats as markup."""
-    return text.translate(_MARKUP_ESCAPES)
+    for char, escaped in _MARKUP_ESCAPES:  # "&" first, so that no escape is escaped again
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
+
+def _stays_in_sans(char: str) -> bool:
+    """Whether ``font_runs`` draws ``char`` in the body font when the run it is in is the body font's."""
+    stays = _STAYS_IN_SANS.get(char)
+    if stays is None:
+        stays = (
+            char == "\n"
+            or char in DIRECTIONAL_CONTROLS
+            or (not unicodedata.category(char).startswith("L") and family_covers(SANS, char))
+            or (family_for(char) or SANS) is SANS
+        )
+        _STAYS_IN_SANS[char] = stays
+    return stays
 
 
 def font_runs(prepared: str, start: FontFamily = SANS) -> list[tuple[FontFamily, str]]:
@@ -212,6 +251,8 @@ def font_runs(prepared: str, start: FontFamily = SANS) -> list[tuple[FontFamily,
     """
     if start is SANS and prepared.isascii() and prepared.isprintable():
         return [(SANS, prepared)] if prepared else []  # the body font has every printable ASCII character
+    if start is SANS and prepared and all(_stays_in_sans(char) for char in set(prepared)):
+        return [(SANS, prepared)]  # nothing leaves the body font (a fast path)
     runs: list[tuple[FontFamily, list[str]]] = []
     current = start
     for char in prepared:
@@ -233,6 +274,8 @@ _ISOLATE_INITIATORS = frozenset("\u2066\u2067\u2068")
 
 def _balance_isolates(text: str) -> str:
     """Drop PDIs that close nothing and close isolates left open, so text cannot leave its isolate."""
+    if POP_DIRECTIONAL_ISOLATE not in text and _ISOLATE_INITIATORS.isdisjoint(text):
+        return text  # nothing to balance
     depth = 0
     kept: list[str] = []
     for char in text:
