@@ -22,7 +22,11 @@ from screening.storage import JsonValue, User
 
 _USER = "user"
 _REVISION = "revision:{screening_id}"
-_SYNCED = "synced:{key}"
+_SYNCED = "synced-values"
+"""Session key of the stored value each widget was last seeded with (widget key -> value), one
+entry for all of them: Streamlit goes through every session key each time it draws a widget."""
+
+
 _CONFLICTS = "conflicts"
 _NOTICE = "notice"
 _ERROR = "error:{place}"
@@ -167,21 +171,25 @@ def set_section(index: int, identifier: str | None = None) -> None:
 _LIST_PAGE = "list-page"
 
 
-def list_page(filters: str, pages: int) -> int:
-    """The page (0-based) of the screenings list shown with `filters` (a signature of the list's
-    filters), clamped to the `pages` there are; other filters than last time start at the first."""
+def list_cursors(filters: str) -> tuple[Any, ...]:
+    """Where the pages of the screenings list before the one shown with `filters` (a signature of
+    the list's filters) ended: empty on the first page; other filters than last time start there."""
     stored = st.session_state.get(_LIST_PAGE)
-    page = 0
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == filters and isinstance(stored[1], int):
-        page = stored[1]
-    page = max(0, min(page, pages - 1))
-    st.session_state[_LIST_PAGE] = (filters, page)
-    return page
+    if (
+        isinstance(stored, tuple)
+        and len(stored) == 2
+        and stored[0] == filters
+        and isinstance(stored[1], tuple)
+    ):
+        return stored[1]
+    st.session_state[_LIST_PAGE] = (filters, ())
+    return ()
 
 
-def set_list_page(filters: str, page: int) -> None:
-    """Show page `page` (0-based) of the screenings list with `filters` on the next run."""
-    st.session_state[_LIST_PAGE] = (filters, max(0, page))
+def set_list_cursors(filters: str, cursors: tuple[Any, ...]) -> None:
+    """Show the page of the screenings list with `filters` that follows the last of `cursors`
+    (the first page when there are none) on the next run."""
+    st.session_state[_LIST_PAGE] = (filters, tuple(cursors))
 
 
 _FOCUS_MOVE = "focus-move"
@@ -231,6 +239,15 @@ def key_class(key: str) -> str:
     return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
+def _synced() -> dict[str, Any]:
+    """The stored value each widget was last seeded with (`_SYNCED`)."""
+    values = st.session_state.get(_SYNCED)
+    if not isinstance(values, dict):
+        values = {}
+        st.session_state[_SYNCED] = values
+    return values
+
+
 def sync_widget(key: str, stored: Any) -> None:
     """Put the stored value into a widget before it is drawn.
 
@@ -245,20 +262,31 @@ def sync_widget(key: str, stored: Any) -> None:
     browser sent meanwhile is kept aside (`discarded_change`), so the page can say that a change
     made across the reconnection was not saved.
     """
-    synced_key = _SYNCED.format(key=key)
+    synced = _synced()
     if not _drawn(key) or st.session_state.get(_OLD_PAGE) is True:
         sent = _sent_by_browser(key)
         if sent is not _UNSET:
-            st.session_state[_SENT.format(key=key)] = sent
+            _sent_values()[key] = sent
         st.session_state[key] = stored
-        st.session_state[synced_key] = stored
+        synced[key] = stored
         return
-    if key not in st.session_state or st.session_state.get(synced_key, _UNSET) != stored:
+    if key not in st.session_state or synced.get(key, _UNSET) != stored:
         st.session_state[key] = stored
-        st.session_state[synced_key] = stored
+        synced[key] = stored
 
 
-_SENT = "sent:{key}"
+_SENT = "sent-values"
+
+
+def _sent_values() -> dict[str, Any]:
+    """Values the browser sent for widgets this session had not drawn (widget key -> value), kept
+    aside by `sync_widget` for `discarded_change`: one entry of the session state, so a run looks
+    them up without going through every key of the session."""
+    values = st.session_state.get(_SENT)
+    if not isinstance(values, dict):
+        values = {}
+        st.session_state[_SENT] = values
+    return values
 
 
 def _drawn(key: str) -> bool:
@@ -348,12 +376,11 @@ def discarded_change(prefix: str) -> bool:
     `sync_widget`): a change made on a page drawn before the server restarted, which was not saved
     and is not shown. Call it once the widgets are drawn; each such value is reported once."""
     found = False
-    sent_keys = [k for k in list(st.session_state.keys()) if isinstance(k, str) and k.startswith("sent:")]
-    for key in sent_keys:
-        widget = key[len("sent:") :]
-        if widget != prefix and not widget.startswith(prefix + ":"):
-            continue
-        sent = st.session_state.pop(key)
+    values = st.session_state.get(_SENT)
+    if not isinstance(values, dict) or not values:
+        return False
+    for widget in [k for k in values if k == prefix or k.startswith(prefix + ":")]:
+        sent = values.pop(widget)
         shown = _serialized(widget)
         found = found or (shown is not _UNSET and not _same(sent, shown))
     return found
@@ -390,7 +417,7 @@ def _same(sent: Any, shown: Any) -> bool:
 
 def mark_synced(key: str, stored: Any) -> None:
     """Record that the widget's value is what the database now holds (after a save)."""
-    st.session_state[_SYNCED.format(key=key)] = stored
+    _synced()[key] = stored
 
 
 def widget_value(key: str) -> Any:
@@ -409,7 +436,7 @@ def seed_widget(key: str, value: Any) -> None:
 
 def forget_widget(key: str) -> None:
     st.session_state.pop(key, None)
-    st.session_state.pop(_SYNCED.format(key=key), None)
+    _synced().pop(key, None)
 
 
 class _Unset:
@@ -567,6 +594,25 @@ def accept_answer(identifier: str, item_id: str) -> None:
 def notify(message: str) -> None:
     """A message to show once on the next run (e.g. after a callback)."""
     st.session_state[_NOTICE] = message
+
+
+def notice_waiting() -> bool:
+    """Whether a notice waits to be shown at the top of the page (`take_notice`)."""
+    return _NOTICE in st.session_state
+
+
+_PAGE_FACTS = "page-facts"
+
+
+def page_facts(identifier: str) -> object:
+    """What the last whole run of the intake page drew around the section of screening
+    `identifier` (`ui.pages.intake.page_facts`), or None."""
+    stored = st.session_state.get(_PAGE_FACTS)
+    return stored[1] if isinstance(stored, tuple) and stored[0] == identifier else None
+
+
+def set_page_facts(identifier: str, facts: object) -> None:
+    st.session_state[_PAGE_FACTS] = (identifier, facts)
 
 
 def take_notice() -> str | None:

@@ -24,6 +24,7 @@ from screening.storage.errors import (
     SigningRefused,
     StorageError,
 )
+from screening.storage.reads import ListCursor
 from screening.storage.records import (
     EVENT_KINDS,
     ROLES,
@@ -61,6 +62,7 @@ __all__ = [
     "InvalidRequest",
     "JsonInput",
     "JsonValue",
+    "ListCursor",
     "LockedError",
     "NotFound",
     "PermissionDenied",

@@ -14,6 +14,7 @@ from screening.storage.judge import State
 from screening.storage.records import EventKind, JsonValue
 from screening.storage.rows import current_review, json_object, loads
 from screening.storage.schema import AnswerRow, ReviewRow, ScreeningRow
+from screening.storage.search import replace_search_terms
 from screening.storage.values import MRN_ITEM, PATIENT_NAME_ITEM, canonical_json, search_key
 
 
@@ -62,6 +63,8 @@ class Change:
             answer.value_json = None if self.new is None else canonical_json(self.new)
             answer.revision = seq
             denormalise(row, self.item_id, self.new)
+            if self.item_id in (PATIENT_NAME_ITEM, MRN_ITEM):  # the list's search terms follow the keys
+                replace_search_terms(session.connection(), row.id, row.patient_name_key, row.mrn_key)
         elif self.field == "review":
             review = session.get(ReviewRow, row.id)
             if review is None:

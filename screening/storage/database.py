@@ -32,7 +32,16 @@ from screening.storage.errors import InvalidRequest, SchemaVersionError
 from screening.storage.guards import OwnerRightsNeeded, install_append_only_guards
 from screening.storage.keys import AuditKeys
 from screening.storage.records import LIFECYCLES, JsonValue
-from screening.storage.schema import SCHEMA_VERSION, Base, ClinicEventRow, SchemaVersionRow, ScreeningRow
+from screening.storage.schema import (
+    LIST_INDEXES,
+    SCHEMA_VERSION,
+    Base,
+    ClinicEventRow,
+    SchemaVersionRow,
+    ScreeningRow,
+    SearchTermRow,
+)
+from screening.storage.search import fill_search_terms
 
 logger = logging.getLogger(__name__)
 
@@ -267,5 +276,22 @@ def _upgrade_2_to_3(connection: Connection, upgrade: Upgrade) -> None:
         logger.info("Anchored %d screenings with audit key %s", len(rows), upgrade.keys.current)
 
 
-MIGRATIONS: dict[int, Callable[[Connection, Upgrade], None]] = {1: _upgrade_1_to_2, 2: _upgrade_2_to_3}
+def _upgrade_3_to_4(connection: Connection, _upgrade: Upgrade) -> None:
+    """Version 4 makes the list fast on a large table: its indexes (`schema.LIST_INDEXES`) and the
+    search terms (`search.py`), filled from each screening's folded name and MRN. Both are derived
+    from the rows; the audit trail, the rows and their anchors are not touched."""
+    for index in LIST_INDEXES:
+        index.create(connection, checkfirst=True)
+    SearchTermRow.metadata.tables["screening_search_terms"].create(connection, checkfirst=True)
+    table = ScreeningRow.metadata.tables["screenings"]
+    rows = connection.execute(select(table.c.id, table.c.patient_name_key, table.c.mrn_key)).all()
+    inserted = fill_search_terms(connection, rows)
+    logger.info("Stored %d search terms of the screenings list", inserted)
+
+
+MIGRATIONS: dict[int, Callable[[Connection, Upgrade], None]] = {
+    1: _upgrade_1_to_2,
+    2: _upgrade_2_to_3,
+    3: _upgrade_3_to_4,
+}
 """Schema version -> the step that upgrades a database of that version to the next one."""

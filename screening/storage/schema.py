@@ -8,6 +8,7 @@ SQLite and PostgreSQL alike. Times are stored in UTC and read back as aware date
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,11 +24,12 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Mapped, mapped_column
 
 from screening.storage.records import LIFECYCLES, SCREENING_STATUSES
+from screening.storage.values import LISTED_TEXT_LENGTH
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump with every change to the tables, together with a migration step in `database.py`
 (`MIGRATIONS`) and a test that upgrades a database of the previous version."""
 
@@ -89,6 +91,7 @@ class ScreeningRow(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_LIST})", name="ck_screenings_status"),
         CheckConstraint(f"lifecycle IN ({_LIFECYCLE_LIST})", name="ck_screenings_lifecycle"),
+        # every screening, discarded ones included, for `screening_ids` (the audit walk)
         Index("ix_screenings_updated_at", "updated_at"),
     )
 
@@ -131,6 +134,71 @@ class ScreeningRow(Base):
     # key `anchor_key_id` (see `audit.anchor_mac`); a row edited without the key no longer matches
     anchor: Mapped[str | None] = mapped_column(String(64))
     anchor_key_id: Mapped[str | None] = mapped_column(String(40))
+
+
+LIVE_SCREENING = ScreeningRow.discarded_at.is_(None)
+"""The list's condition on every query (discarded drafts are never listed); the list's indexes are
+partial indexes on it, so the query must spell it exactly like this."""
+
+
+def _list_index(name: str, *leading: InstrumentedAttribute[Any]) -> Index:
+    """A partial index of the live screenings in the list's order (most recently updated first,
+    then by id), after the `leading` columns a filter compares with `=` (schema version 4)."""
+    return Index(
+        name,
+        *leading,
+        ScreeningRow.updated_at.desc(),
+        ScreeningRow.id,
+        sqlite_where=LIVE_SCREENING,
+        postgresql_where=LIVE_SCREENING,
+    )
+
+
+LIST_INDEXES = (
+    _list_index("ix_screenings_live_order"),
+    _list_index("ix_screenings_live_status", ScreeningRow.status),
+    _list_index("ix_screenings_live_lifecycle", ScreeningRow.lifecycle),
+    Index(
+        "ix_screenings_live_assessed_on",
+        ScreeningRow.assessed_on,
+        sqlite_where=LIVE_SCREENING,
+        postgresql_where=LIVE_SCREENING,
+    ),
+    Index("ix_screenings_id_discarded", ScreeningRow.id, ScreeningRow.discarded_at),
+)
+"""The indexes of the screenings list (schema version 4): its default order, the status and
+lifecycle filters (the list page's usual filters, in the list's order), the screening date, and
+whether a screening found by a search is live (answered from the index, without the row)."""
+
+
+class SearchTermRow(Base):
+    """The words the list's search finds a screening by (schema version 4): derived from the
+    folded patient name and MRN (`patient_name_key`, `mrn_key`) by `search.search_terms`, and
+    rewritten by `search.replace_search_terms` wherever those are set.
+
+    Each screening has numbered slots; a change rewrites them in place and empties (NULL) the ones
+    no longer needed, since the application's database role never deletes a row. The term column
+    compares by code point on both databases (SQLite's BINARY collation; "C" on PostgreSQL), so
+    the prefix ranges of `search.py` select the same rows on both and use the index on each.
+    Derived data: not in the audit trail nor in the row's anchor; `verify_audit` checks it against
+    the name and MRN."""
+
+    __tablename__ = "screening_search_terms"
+    __table_args__ = (
+        Index("ix_screening_search_terms_term", "term", "screening_id"),
+        # SQLite keeps the rows in primary-key order, a screening's terms together: looking a word
+        # up among one screening's terms is one step (PostgreSQL ignores the option)
+        {"sqlite_with_rowid": False},
+    )
+
+    # derived data goes with its row (the application never deletes one; this is for the owner)
+    screening_id: Mapped[str] = mapped_column(
+        ForeignKey("screenings.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    term: Mapped[str | None] = mapped_column(
+        String(LISTED_TEXT_LENGTH).with_variant(String(LISTED_TEXT_LENGTH, collation="C"), "postgresql")
+    )
 
 
 class AnswerRow(Base):

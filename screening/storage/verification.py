@@ -21,6 +21,7 @@ from screening.storage.core import StoreBase, logger
 from screening.storage.records import AuditProblem, AuditReport, ClinicReport, JsonValue, QuestionnairePin
 from screening.storage.rows import current_review, loads, signer_of, stored_event
 from screening.storage.schema import AnswerRow, AuditEventRow, ClinicEventRow, DefinitionRow, ScreeningRow
+from screening.storage.search import search_terms, stored_search_terms
 from screening.storage.values import MRN_ITEM, PATIENT_NAME_ITEM, canonical_json, search_key
 
 
@@ -45,6 +46,7 @@ class Verification(StoreBase):
             else:
                 problems = _state_problems(session, row, replay(chain.payloads))
                 problems += _list_problems(row, chain.payloads)
+                problems += _search_problems(session, row)
             problems += [anchor] if anchor is not None else []
         report = AuditReport(screening_id, len(chain.payloads), tuple(problems))
         if not report.ok:
@@ -117,6 +119,15 @@ def _list_problems(
     if state.status is not None and row.status != state.status:
         problems.append(AuditProblem("the stored status differs from the audit trail"))
     return problems
+
+
+def _search_problems(session: Session, row: ScreeningRow) -> list[AuditProblem]:
+    """The list's search terms (derived data, see `search.py`) that are not those of the stored
+    name and MRN, which `_list_problems` checks against the trail."""
+    stored = stored_search_terms(session.connection(), row.id)
+    if stored != search_terms(row.patient_name_key, row.mrn_key):
+        return [AuditProblem("the list's search terms differ from the stored name and MRN")]
+    return []
 
 
 def _state_problems(session: Session, row: ScreeningRow, state: ReplayedState) -> list[AuditProblem]:

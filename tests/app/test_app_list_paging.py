@@ -1,4 +1,6 @@
-"""The screenings list says how many screenings match its filters and shows them a page at a time."""
+"""The screenings list says how many screenings match its filters and shows them a page at a time:
+each page starts after the last row of the page before (a keyset cursor), Previous page goes back
+through the pages seen, and the count stops at 1,000 past the page ("of 1,000+")."""
 
 from __future__ import annotations
 
@@ -44,3 +46,7 @@ def test_the_list_counts_what_matches_and_pages_on(app_env: AppEnv) -> None:
     assert "Showing 1–5 of 5" in all_text(at)
     assert _opened_names(at) == [f"Patient {number}" for number in range(100, 105)]
     assert not [button for button in at.button if button.key in ("list-previous", "list-next")]
+
+    at.text_input(key="list-search").input("atient").run()  # words are found by their beginning
+    assert_ok(at)
+    assert "No screenings match." in all_text(at)

@@ -351,7 +351,16 @@ SEARCHES: list[tuple[str, set[str]]] = [
     ("hn-0042", {"nguyen"}),
     ("100%", {"percent"}),
     ("a_n", set()),  # LIKE wildcards are taken literally
-    ("%", {"percent"}),
+    ("%", set()),  # not the beginning of a word
+    ("100", {"percent"}),
+    ("real", {"percent"}),
+    ("name", {"percent"}),  # a run of letters inside "real_name"
+    ("ernan", set()),  # words are found by their beginning, not by any part
+    ("lopez maria", {"maria"}),  # every word, in any order
+    ("maria silva", set()),
+    ("fern kc-2", {"maria"}),  # name and MRN words together
+    ("bj-7", {"li"}),
+    ("an,", {"nguyen", "percent"}),  # punctuation around a word is ignored
     ("zzz", set()),
     ("", {"maria", "jose", "nguyen", "li", "percent"}),
 ]

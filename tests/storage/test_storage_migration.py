@@ -162,7 +162,7 @@ def test_a_version_1_database_is_upgraded_and_keeps_everything(
 
     store = open_store()
 
-    assert _schema_versions(raw_engine) == [(1, SCHEMA_VERSION)] == [(1, 3)]
+    assert _schema_versions(raw_engine) == [(1, SCHEMA_VERSION)] == [(1, 4)]
     assert _screening_columns(raw_engine) >= V2_COLUMNS
     # answers, reviews and the audit trail are untouched, row for row (events gain a NULL key id:
     # their plain hashes stay, covered by each screening's anchor)

@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from screening.storage import ListCursor
 from screening.vocabulary import (
     DECISION_WORDS,
     DECISIONS,
@@ -25,6 +26,9 @@ from ui.text import plain
 
 PAGE_SIZE = 100
 """Screenings on one page of the list."""
+
+COUNT_AHEAD = 1000
+"""How far past a page's first row the list counts the screenings that match ("of 1,000+")."""
 
 
 def open_label(patient_name: str | None, assessed_on: dt.date) -> str:
@@ -103,16 +107,25 @@ filters: dict[str, Any] = {
 }
 # The filters' signature keeps the page while they stay the same (a hash: no search text twice).
 signature = hashlib.sha256(repr(sorted(filters.items())).encode("utf-8")).hexdigest()
-total = services.workflow().count_screenings(**filters)
-page = state.list_page(signature, pages=-(-total // PAGE_SIZE))
-rows = services.workflow().screenings(**filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-first = page * PAGE_SIZE + 1
-last = first + len(rows) - 1
+# Each page starts after the last row of the one before (a keyset cursor: the row's time and id),
+# so a page costs the same however deep it is; going back pops the cursors kept in the session.
+cursors = state.list_cursors(signature)
+rows = services.workflow().screenings(**filters, limit=PAGE_SIZE, after=cursors[-1] if cursors else None)
+if not rows and cursors:  # the rest of the list went away meanwhile (discarded): start over
+    state.set_list_cursors(signature, ())
+    cursors = ()
+    rows = services.workflow().screenings(**filters, limit=PAGE_SIZE)
+skipped = len(cursors) * PAGE_SIZE
+# Counted no further than COUNT_AHEAD past the page's first row: "of 1,000+" without reading every match.
+counted = services.workflow().count_screenings(**filters, cap=skipped + COUNT_AHEAD + 1)
+total = f"{skipped + COUNT_AHEAD:,}+" if counted > skipped + COUNT_AHEAD else f"{counted:,}"
+first = skipped + 1
+last = skipped + len(rows)
 if not rows:
     filtered = search or statuses or lifecycles or decisions or first_day is not None
     st.caption("No screenings match." if filtered else "No screenings yet.")
 else:
-    st.caption(f"Showing {first:,}–{last:,} of {total:,}")
+    st.caption(f"Showing {first:,}–{last:,} of {total}")
 for row in rows:
     # The key's class (st-key-row-...) lets the style sheet stack the row's two columns on a tablet.
     with st.container(border=True, key=f"row:{row.id}"):
@@ -152,21 +165,21 @@ for row in rows:
             if row.lifecycle == "draft":
                 discard.discard_control(row.id, row.revision, leave=False)
 
-if total > PAGE_SIZE:
+if cursors or counted > last:
     paging = st.container(horizontal=True, gap="small")
     paging.button(
         "Previous page",
         key="list-previous",
         icon=":material/chevron_left:",
-        disabled=page == 0,
-        on_click=state.set_list_page,
-        args=(signature, page - 1),
+        disabled=not cursors,
+        on_click=state.set_list_cursors,
+        args=(signature, cursors[:-1]),
     )
     paging.button(
         "Next page",
         key="list-next",
         icon=":material/chevron_right:",
-        disabled=last >= total,
-        on_click=state.set_list_page,
-        args=(signature, page + 1),
+        disabled=counted <= last or not rows,
+        on_click=state.set_list_cursors,
+        args=(signature, (*cursors, ListCursor.of(rows[-1])) if rows else cursors),
     )
