@@ -25,6 +25,7 @@ import datetime as dt
 import gc
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -94,48 +95,227 @@ def _screening(workflow: Workflow, definition: Definition) -> str:
 # 1. rerun of the intake page against a bare script
 
 
-def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: UP037 - AppTest runs the source without imports
-    """The same widgets and text as the intake page, drawn with no logic (AppTest runs this
-    function's source as a script of its own)."""
-    import streamlit as st  # noqa: PLC0415 - AppTest runs this function's source on its own
+def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, UP037 - one flat dispatch; AppTest runs the source alone
+    """Draw a page from its description (`_bare_description`) with plain Streamlit calls and no
+    logic: the same elements, keys, labels, options, values and text, in the same containers.
+    AppTest (and `bench/browser.py`, through `streamlit run`) runs this function's source as a
+    script of its own, so it imports what it needs itself."""
+    import datetime  # noqa: PLC0415 - the function's source runs on its own
 
-    with st.sidebar:
-        for text in page["sidebar"]:
-            st.markdown(text)
-    st.title(page["title"])
-    left, right = st.columns([3, 2])
-    left.markdown(page["status"])
-    right.date_input("Date of the screening", value=page["date"], key="assessed-on")
-    st.segmented_control("Sections", page["sections"], default=page["sections"][page["index"]], key="nav")
-    st.progress(0.5, text=page["progress"])
-    st.header(page["header"])
-    st.caption(page["caption"])
-    for widget in page["widgets"]:
-        st.radio(widget["label"], widget["options"], index=None, horizontal=True, key=widget["key"])
-    previous, following = st.columns(2)
-    previous.button("Previous", key="previous")
-    following.button("Next", key="next", type="primary")
+    import streamlit as st  # noqa: PLC0415
+
+    def draw(node: dict) -> None:  # type: ignore[type-arg]  # noqa: C901, PLR0912 - one flat dispatch over element kinds
+        kind = node["k"]
+        children = node.get("c", [])
+        if kind == "container":
+            with st.container(
+                key=node["key"], border=node["border"], horizontal=node["horizontal"], gap="small"
+            ):
+                for child in children:
+                    draw(child)
+        elif kind == "columns":
+            for column, child in zip(st.columns(node["weights"]), children, strict=True):
+                with column:
+                    for grandchild in child.get("c", []):
+                        draw(grandchild)
+        elif kind == "expander":
+            with st.expander(node["label"], expanded=node["expanded"]):
+                for child in children:
+                    draw(child)
+        elif kind == "popover":
+            with st.popover(node["label"], icon=node["icon"]):
+                for child in children:
+                    draw(child)
+        elif kind == "dialog":
+
+            @st.dialog(node["title"], dismissible=False, icon=node["icon"], width="medium")
+            def dialog() -> None:
+                for child in children:
+                    draw(child)
+
+            dialog()
+        elif kind == "badge":
+            st.badge(node["label"], color=node["color"], icon=node["icon"], help=node["help"])
+        elif kind in ("markdown", "caption", "title", "header", "subheader"):
+            text = getattr(st, kind)
+            if kind == "markdown":  # a statement, not an expression: Streamlit would draw its value
+                text(node["body"], help=node["help"])
+            else:
+                text(node["body"])
+        elif kind in ("error", "warning", "info", "success"):
+            getattr(st, kind)(node["body"], icon=node["icon"])
+        elif kind == "html":
+            st.html(node["body"], unsafe_allow_javascript=node["script"])
+        elif kind == "radio":
+            st.radio(
+                node["label"],
+                node["options"],
+                index=node["index"],
+                horizontal=node["horizontal"],
+                key=node["key"],
+            )
+        elif kind == "date_input":
+            day = datetime.date.fromisoformat(node["value"])
+            st.date_input(node["label"], value=day, key=node["key"], format="YYYY-MM-DD", help=node["help"])
+        elif kind == "text_input":
+            st.text_input(
+                node["label"], value=node["value"], key=node["key"], label_visibility=node["visibility"]
+            )
+        elif kind == "button":
+            st.button(node["label"], key=node["key"], type=node["type"], icon=node["icon"])
+        elif kind == "segmented_control":
+            st.segmented_control(
+                node["label"],
+                node["options"],
+                default=node["default"],
+                key=node["key"],
+                label_visibility="collapsed",
+            )
+        elif kind == "progress":
+            st.progress(node["value"], text=node["text"])
+        else:
+            raise ValueError(f"cannot draw {kind!r}")
+
+    for root, nodes in page["roots"].items():
+        if root == "sidebar":
+            with st.sidebar:
+                for node in nodes:
+                    draw(node)
+        else:
+            for node in nodes:
+                draw(node)
+
+
+_ALERTS = {"error", "warning", "info", "success"}
+_REVISION_SUFFIX = re.compile(r":[0-9]+$")
+_TEXTS = {"markdown", "caption", "title", "header", "subheader"}
+_BADGE = re.compile(r":(?P<color>[a-z]+)-badge\[(?:(?P<icon>:material/[a-z_]+:) )?(?P<label>.*)\]", re.DOTALL)
+
+
+def _describe_node(node: Any) -> dict[str, Any]:  # noqa: C901, PLR0911 - one flat dispatch
+    """One element or block of an AppTest tree as plain data for `_bare_page`."""
+    kind = node.type
+    proto: Any = getattr(node, "proto", None)
+    children = [_describe_node(child) for child in getattr(node, "children", {}).values()]
+    if kind == "flex_container":
+        columns = bool(children) and all(child["k"] == "column" for child in children)
+        if columns:
+            return {"k": "columns", "weights": [child["weight"] for child in children], "c": children}
+        box = proto.flex_container
+        return {
+            "k": "container",
+            "key": node.key,
+            "border": bool(box.border),
+            "horizontal": box.direction == box.HORIZONTAL,
+            "c": children,
+        }
+    if kind == "column":
+        return {"k": "column", "weight": proto.weight, "c": children}
+    if kind == "expander":
+        return {
+            "k": "expander",
+            "label": proto.label,
+            "expanded": proto.expanded,
+            "c": children,
+        }
+    if kind == "popover":
+        return {
+            "k": "popover",
+            "label": proto.popover.label,
+            "icon": proto.popover.icon or None,
+            "c": children,
+        }
+    if kind == "dialog":  # st.dialog draws the container its content goes in itself
+        if len(children) == 1 and children[0]["k"] == "container" and children[0]["key"] is None:
+            children = children[0]["c"]
+        return {"k": "dialog", "title": proto.dialog.title, "icon": proto.dialog.icon or None, "c": children}
+    if kind in _TEXTS:
+        badge = _BADGE.fullmatch(proto.body) if kind == "markdown" else None
+        if badge is not None:  # st.badge draws a markdown element
+            color, icon, label = badge.group("color", "icon", "label")
+            return {"k": "badge", "label": label, "color": color, "icon": icon, "help": proto.help or None}
+        return {"k": kind, "body": proto.body, "help": getattr(proto, "help", "") or None}
+    if kind in _ALERTS:
+        return {"k": kind, "body": proto.body, "icon": proto.icon or None}
+    if kind == "html":
+        return {"k": "html", "body": proto.body, "script": "<script" in proto.body}
+    if kind == "radio":
+        index = node.index
+        return {
+            "k": "radio",
+            "label": proto.label,
+            "options": list(proto.options),
+            "index": index,
+            "horizontal": proto.horizontal,
+            "key": node.key,
+        }
+    if kind == "date_input":
+        value = [node.value.isoformat()]
+        return {
+            "k": "date_input",
+            "label": proto.label,
+            "value": value[0],
+            "key": node.key,
+            "help": proto.help or None,
+        }
+    if kind == "text_input":
+        hidden = proto.label_visibility.value == proto.label_visibility.COLLAPSED
+        value = node.value
+        return {
+            "k": "text_input",
+            "label": proto.label,
+            "value": value,
+            "key": node.key,
+            "visibility": "collapsed" if hidden else "visible",
+        }
+    if kind == "button":
+        return {
+            "k": "button",
+            "label": proto.label,
+            "key": node.key,
+            "type": proto.type,
+            "icon": proto.icon or None,
+        }
+    if kind == "button_group":
+        options = [option.content for option in proto.options]
+        chosen = list(node.indices)
+        return {
+            "k": "segmented_control",
+            "label": "Sections",
+            "options": options,
+            "default": options[chosen[0]] if chosen else None,
+            "key": node.key,
+        }
+    if kind == "progress":
+        return {"k": "progress", "value": proto.value, "text": proto.text}
+    raise ValueError(f"the bare page cannot draw a {kind!r} element")
 
 
 def _bare_description(at: AppTest) -> dict[str, Any]:
-    """What the intake page drew, as plain data for the bare script."""
-    nav = next(element for element in at.segmented_control)
+    """What the page drew (every element of the main area, the sidebar and the event area, where
+    dialogs and scripts go), as plain JSON-able data for `_bare_page`."""
+    roots = {name: at._tree.children[index] for index, name in enumerate(("main", "sidebar", "event"))}
     return {
-        "sidebar": [str(m.value) for m in at.sidebar.markdown],
-        "title": str(at.title[0].value),
-        "status": str(at.main.markdown[0].value),
-        "date": ASSESSED_ON,
-        "sections": list(nav.options),
-        "index": nav.value if isinstance(nav.value, int) else 0,
-        "progress": "Section 2 of 8",
-        "header": str(at.header[0].value),
-        "caption": str(at.caption[0].value) if at.caption else "",
-        "widgets": [
-            {"label": r.label, "options": list(r.options), "key": str(r.key)}
-            for r in at.radio
-            if r.key and r.key.startswith("w:")
-        ],
+        "roots": {
+            name: [_describe_node(child) for child in root.children.values()] for name, root in roots.items()
+        }
     }
+
+
+def tree_signature(at: AppTest) -> list[Any]:
+    """The shape of what a run drew: for every element and block, in order, its type, its key and
+    (for blocks) the signatures of its children. Two pages with the same signature drew the same
+    element tree, with the same number of delta messages."""
+
+    def shape(node: Any) -> Any:
+        children = getattr(node, "children", None)
+        inner = [shape(child) for child in children.values()] if isinstance(children, dict) else None
+        key = getattr(node, "key", None)
+        # a key ending in the revision the widget was drawn at (the discard form's reason field,
+        # emptied by every save) is the same widget at every revision
+        return [node.type, None if key is None else _REVISION_SUFFIX.sub("", key), inner]
+
+    return [shape(root) for root in at._tree.children.values()]
 
 
 def _keep_bytecode() -> None:
@@ -164,9 +344,14 @@ def bench_rerun(
     workflow: Workflow, identifier: str, definition: Definition, section: int, repeats: int
 ) -> dict[str, Any]:
     view = definition.sections[section]
-    items = [item for item in view.section.items if isinstance(item, (ChoiceItem, BooleanItem))]
+    crisis_items = {alert.item for alert in workflow.crisis_alerts(workflow.get(identifier))}
+    widgets = [item for item in view.section.items if isinstance(item, (ChoiceItem, BooleanItem))]
+    items = [item for item in widgets if item.id not in crisis_items]
     # Every turn changes one answer, following a Gray code over the section's items, so that no
-    # set of answers comes back: nothing computed for an earlier turn can be reused.
+    # set of answers comes back: nothing computed for an earlier turn can be reused. Answers that
+    # raise or clear a suicide-risk alert are left alone, so the page keeps the shape the bare
+    # script draws (the alert under the item and its dialog stay as they are): the two trees are
+    # compared after every turn.
     assert repeats + 3 < 2 ** len(items), "more turns than distinct answer sets"
 
     _keep_bytecode()
@@ -183,7 +368,7 @@ def bench_rerun(
     bare = AppTest.from_function(_bare_page, args=(_bare_description(ours),), default_timeout=TIMEOUT)
     bare.run()
     assert not bare.exception, [e.value for e in bare.exception]
-    assert len(bare.radio) == len(items)
+    assert tree_signature(bare) == tree_signature(ours), "the bare page draws another element tree"
 
     ours_times: list[float] = []
     bare_times: list[float] = []
@@ -202,10 +387,12 @@ def bench_rerun(
         mine = _timed(ours.run)
         bare.radio(key=key).set_value(bare.radio(key=key).options[position])
         theirs = _timed(bare.run)
+        assert tree_signature(bare) == tree_signature(ours), f"the trees differ after turn {turn}"
         if turn > 3:
             ours_times.append(mine)
             bare_times.append(theirs)
     assert not ours.exception, [e.value for e in ours.exception]
+    assert tree_signature(bare) == tree_signature(ours), "the two pages drew different trees"
     stored = workflow.get(identifier).answers
     assert {item_id: stored.get(item_id) for item_id in expected} == expected
 

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -91,6 +93,51 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_QUESTIONNAIRE = "ketamine-trd-intake"
 
+KEPT_SCREENINGS = 256
+"""How many screenings the workflow keeps in memory, each at the revision it was read or written
+at (the least recently used is dropped first)."""
+
+
+class _Kept:
+    """Screenings (and their suicide-risk alerts) kept at a revision, shared by the threads of one
+    process. An entry is only ever used at the revision it was made at: the stored revision moves
+    on with every event of the audit trail (answers, review, signing, documents,
+    acknowledgements, discarding), so a kept screening at the stored revision is the stored one."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._screenings: OrderedDict[str, Screening] = OrderedDict()
+        self._alerts: OrderedDict[tuple[str, int], tuple[CrisisAlert, ...]] = OrderedDict()
+
+    def screening(self, screening_id: str, revision: int) -> Screening | None:
+        with self._lock:
+            kept = self._screenings.get(screening_id)
+            if kept is None or kept.revision != revision:
+                return None
+            self._screenings.move_to_end(screening_id)
+            return kept
+
+    def keep(self, screening: Screening) -> None:
+        with self._lock:
+            kept = self._screenings.get(screening.id)
+            if kept is not None and kept.revision > screening.revision:
+                return  # another thread already keeps a later revision
+            self._screenings[screening.id] = replace(screening, others_changed=False)
+            self._screenings.move_to_end(screening.id)
+            while len(self._screenings) > self._size:
+                self._screenings.popitem(last=False)
+
+    def alerts(self, screening_id: str, revision: int) -> tuple[CrisisAlert, ...] | None:
+        with self._lock:
+            return self._alerts.get((screening_id, revision))
+
+    def keep_alerts(self, screening_id: str, revision: int, alerts: tuple[CrisisAlert, ...]) -> None:
+        with self._lock:
+            self._alerts[(screening_id, revision)] = alerts
+            while len(self._alerts) > self._size:
+                self._alerts.popitem(last=False)
+
 
 class Workflow:
     """The screening lifecycle over one database and one questionnaire directory.
@@ -115,6 +162,7 @@ class Workflow:
             directory = default_directory() if questionnaires is None else Path(questionnaires)
             self.catalog = load_catalog([directory])
         self._rules = Rules(self.catalog)
+        self._kept = _Kept(KEPT_SCREENINGS)
         self.store = Store(database_url, judge=self._rules, clock=clock)
         try:
             self.store.refresh_statuses()
@@ -134,9 +182,17 @@ class Workflow:
     # ------------------------------------------------------------------ reading
 
     def get(self, screening_id: str) -> Screening:
-        """The screening as stored now. Raises `NotFound` for an unknown id."""
-        detail = self.store.get_screening(screening_id, events=False, files=False)
-        return self._screening(detail)
+        """The screening as stored now. Raises `NotFound` for an unknown id.
+
+        One small query asks for the stored revision; a screening this workflow read or wrote at
+        that revision is returned from memory (its content at a revision never changes), any
+        other is read whole and assessed."""
+        kept = self._kept.screening(screening_id, self.store.revision_of(screening_id))
+        if kept is not None:
+            return kept
+        screening = self._screening(self.store.get_screening(screening_id, events=False, files=False))
+        self._kept.keep(screening)
+        return screening
 
     def screenings(self, **filters: Any) -> list[ScreeningSummary]:
         """Screenings for the list page; see `Store.list_screenings` for the filters."""
@@ -163,8 +219,13 @@ class Workflow:
         return definition
 
     def _written(self, result: WriteResult) -> Screening:
-        """The screening as a write left it, saying whether others changed it meanwhile."""
-        screening = self.get(result.screening_id)
+        """The screening as a write left it, saying whether others changed it meanwhile: the one
+        the write read in its own transaction when it gives one (no reading back), else read."""
+        if result.screening is None:
+            screening = self.get(result.screening_id)
+        else:
+            screening = self._screening(result.screening)
+            self._kept.keep(screening)
         return replace(screening, others_changed=result.others_changed)
 
     def _screening(self, detail: ScreeningDetail) -> Screening:
@@ -207,8 +268,8 @@ class Workflow:
         """Save one or many answers in one transaction (None clears an answer). Dates may be
         given as `datetime.date`; they are stored as ISO text."""
         plain = plain_json(answers)
-        detail = self.store.get_screening(screening_id, events=False, files=False)
-        check_answers(self.definition_of(detail), plain, assessed_on=detail.assessed_on)
+        current = self.get(screening_id)
+        check_answers(current.definition, plain, assessed_on=current.detail.assessed_on)
         result = self.store.set_answers(screening_id, plain, user=user, base_revision=base_revision)
         return self._written(result)
 
@@ -315,10 +376,15 @@ class Workflow:
         it belongs under and whether it was acknowledged, from the stored acknowledgements."""
         if not screening.assessment.crisis:
             return []
-        detail = self.store.get_screening(screening.id, files=False)
-        return crisis_alerts(
-            screening.definition, screening.assessment, detail.answer_revisions, detail.events
-        )
+        kept = self._kept.alerts(screening.id, screening.revision)
+        if kept is not None:
+            return list(kept)
+        revision, acknowledgements = self.store.events_of_kind(screening.id, "crisis_acknowledged")
+        answer_revisions = screening.detail.answer_revisions
+        alerts = crisis_alerts(screening.definition, screening.assessment, answer_revisions, acknowledgements)
+        if revision == screening.revision:  # the acknowledgements read are those of that revision
+            self._kept.keep_alerts(screening.id, screening.revision, tuple(alerts))
+        return alerts
 
     # ------------------------------------------------------------------ the trail
 

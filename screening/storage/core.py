@@ -26,7 +26,14 @@ from screening.storage.database import WRITE_OPTION, create_storage_engine, data
 from screening.storage.errors import ConflictError, InvalidRequest, LockedError, NotFound, PermissionDenied
 from screening.storage.judge import Judge, State
 from screening.storage.keys import AuditKeys, resolve_keys
-from screening.storage.records import EventKind, JsonValue, QuestionnairePin, User, WriteResult
+from screening.storage.records import (
+    EventKind,
+    JsonValue,
+    QuestionnairePin,
+    ScreeningDetail,
+    User,
+    WriteResult,
+)
 from screening.storage.rows import current_review, loads
 from screening.storage.schema import AnswerRow, AuditEventRow, DefinitionRow, ScreeningRow
 from screening.storage.values import canonical_json, check_lifecycle, check_status
@@ -155,7 +162,11 @@ class StoreBase:
     def _state(self, session: Session, row: ScreeningRow) -> State:
         """The screening's content as stored in this transaction (changes applied so far count)."""
         session.flush()
-        answers = session.scalars(select(AnswerRow).where(AnswerRow.screening_id == row.id)).all()
+        answers = session.execute(
+            select(AnswerRow.item_id, AnswerRow.value_json, AnswerRow.revision).where(
+                AnswerRow.screening_id == row.id
+            )
+        ).all()
         sha256 = row.questionnaire_sha256
 
         def files() -> dict[str, str]:
@@ -168,23 +179,26 @@ class StoreBase:
             screening_id=row.id,
             questionnaire=QuestionnairePin(row.questionnaire_id, row.questionnaire_version, sha256),
             assessed_on=row.assessed_on,
-            answers={a.item_id: loads(a.value_json) for a in answers if a.value_json is not None},
+            answers={item: loads(value) for item, value, _ in answers if value is not None},
             review=current_review(session, row),
             lifecycle=check_lifecycle(row.lifecycle),
             files=files,
+            answer_revisions={item: revision for item, _, revision in answers},
         )
 
     def _record_changes(
         self, session: Session, row: ScreeningRow, changes: list[Change], *, user: User, now: datetime
-    ) -> None:
+    ) -> State:
         """Apply `changes`, ask the judge for the status the screening then has, and append one
         event per change; the last one also records a status that changed ("status": {old, new}),
         so every status the list shows is in the trail. With no change to carry it, a changed
-        status is an event of its own (`status_changed`; not an edit: `updated_at` stays)."""
+        status is an event of its own (`status_changed`; not an edit: `updated_at` stays). Returns the
+        content judged, which is the screening's content once the events are recorded."""
         first = row.revision + 1
         for offset, change in enumerate(changes):
             change.apply(session, row, first + offset)
-        status = check_status(self._judge.status(self._state(session, row)))
+        state = self._state(session, row)
+        status = check_status(self._judge.status(state))
         moved: dict[str, JsonValue] | None = (
             None if status == row.status else {"old": row.status, "new": status}
         )
@@ -197,6 +211,7 @@ class StoreBase:
             self._append(session, row, "status_changed", moved, user=user, now=now, content=False)
         row.status = status
         row.status_revision = row.content_revision
+        return state
 
     @staticmethod
     def _event_rows(session: Session, screening_id: str) -> list[AuditEventRow]:
@@ -319,11 +334,18 @@ def require_psychiatrist(user: User, action: str, screening_id: str) -> None:
 
 
 def write_result(
-    row: ScreeningRow, base_revision: int, *, changed: bool, others_changed: bool
+    row: ScreeningRow,
+    base_revision: int,
+    *,
+    changed: bool,
+    others_changed: bool,
+    detail: ScreeningDetail | None = None,
 ) -> WriteResult:
     """The outcome of a write; the next base only moves on when the writer had seen everything."""
     next_base = base_revision if others_changed else row.revision
-    return WriteResult(row.id, next_base, row.revision, changed=changed, others_changed=others_changed)
+    return WriteResult(
+        row.id, next_base, row.revision, changed=changed, others_changed=others_changed, screening=detail
+    )
 
 
 def check_base(row: ScreeningRow, base_revision: int) -> None:

@@ -33,6 +33,8 @@ class State:
     review: Mapping[str, JsonValue] = field(repr=False)
     lifecycle: Lifecycle
     files: Callable[[], dict[str, str]] = field(repr=False, compare=False)
+    # the revision of each stored answer (cleared ones too), as read with `answers`
+    answer_revisions: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,7 +189,9 @@ class WriteResult:
     show them and to move on to its revision. Until then a write to an item somebody else changed
     conflicts instead of overwriting it, and so does signing.
 
-    `changed` is False when the value was already stored (nothing recorded).
+    `changed` is False when the value was already stored (nothing recorded). `screening` is the
+    screening right after the write (answers, review and status; no events, no files) for the
+    ordinary saves, so the writer need not read it back; None for other writes.
     """
 
     screening_id: str
@@ -197,6 +199,9 @@ class WriteResult:
     latest_revision: int  # the screening's revision right after this write
     changed: bool
     others_changed: bool
+    # the screening as this write left it (without events and files), read inside the write's own
+    # transaction: a writer keeps it instead of reading the screening back
+    screening: ScreeningDetail | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from screening.storage.audit import StoredEvent
@@ -117,7 +118,8 @@ def stored_event(event: AuditEventRow) -> StoredEvent:
     )
 
 
-def audit_event(event: AuditEventRow) -> AuditEvent:
+def audit_event(event: AuditEventRow | Row[Any]) -> AuditEvent:
+    """An audit event from its stored row (an ORM row, or the same columns read with Core)."""
     try:
         payload = json_object(event.payload_json)
     except ValueError:  # tampered with; verify_audit says so, and reading must still work

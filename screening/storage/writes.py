@@ -21,6 +21,7 @@ from screening.storage.changes import Change, answer_change, assessed_on_change,
 from screening.storage.clinic_chain import append_clinic_event
 from screening.storage.core import check_base, logger, require_psychiatrist, write_result
 from screening.storage.errors import InvalidRequest
+from screening.storage.lean import AnswerSaver
 from screening.storage.reads import Reads
 from screening.storage.records import (
     AuditEvent,
@@ -139,6 +140,11 @@ class Writes(Reads):
         if not isinstance(answers, Mapping) or not answers:
             raise InvalidRequest("Give at least one answer to save.", screening_id=screening_id)
         new = {check_item_id(item): answer_json(item, value) for item, value in answers.items()}
+        # the common case in plain SQL (lean.py); the ordinary save for everything else
+        saver = AnswerSaver(self._engine, self._keys, self._judge)
+        lean = saver.save(self._now(), screening_id, new, user=user, base_revision=base_revision)
+        if lean is not None:
+            return lean
         return self._save(
             screening_id,
             lambda session, row: [answer_change(session, row, item, value) for item, value in new.items()],
@@ -209,9 +215,13 @@ class Writes(Reads):
             conflicting = [change for change in changes if change.conflicts_with(base_revision)]
             if conflicting:
                 raise self._conflict(session, row, conflicting, base_revision)
-            if changes:
-                self._record_changes(session, row, changes, user=user, now=self._now())
-            return write_result(row, base_revision, changed=bool(changes), others_changed=others)
+            judged = (
+                self._record_changes(session, row, changes, user=user, now=self._now()) if changes else None
+            )
+            detail = self._detail(session, row, events=False, files=False, content=judged)
+            return write_result(
+                row, base_revision, changed=bool(changes), others_changed=others, detail=detail
+            )
 
     def refresh_statuses(self, *, limit: int = 10_000) -> int:
         """Judge again the status of screenings whose stored status predates their content (a

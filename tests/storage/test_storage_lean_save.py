@@ -1,0 +1,134 @@
+"""The lean save of answers (`screening/storage/lean.py`) stores what the ordinary save stores.
+
+Two screenings get the same answers, one through the lean path and one with it turned off (the
+ordinary ORM save): their answers, revisions, statuses and events match field for field, and both
+trails and row anchors verify. The cases the lean path leaves to the ordinary save write nothing
+and end as the ordinary save ends them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from screening.storage import ConflictError, LockedError, ScreeningDetail, Store
+from screening.storage.lean import AnswerSaver
+from tests.storage.storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
+
+STEPS: list[tuple[Any, dict[str, Any]]] = [
+    (COORDINATOR, {"phq9_1": "several_days"}),  # a new answer
+    (COORDINATOR, {"phq9_1": "nearly_every_day"}),  # changed
+    (COORDINATOR, {"phq9_2": 3, "weight_kg": 71.5, "notes": "Ünïcode — text"}),  # several at once
+    (OTHER_COORDINATOR, {"phq9_3": True}),  # somebody else
+    (COORDINATOR, {"current_psychosis": True}),  # the status changes (contraindicated)
+    (COORDINATOR, {"current_psychosis": None}),  # cleared: the status changes back
+    (COORDINATOR, {"phq9_1": "nearly_every_day"}),  # nothing changes
+]
+
+
+def _saved_by_lean(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, for each call of the lean save, whether it made the write."""
+    made: list[bool] = []
+    original = AnswerSaver.save
+
+    def spy(self: AnswerSaver, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        made.append(result is not None)
+        return result
+
+    monkeypatch.setattr(AnswerSaver, "save", spy)
+    return made
+
+
+def _run(store: Store, screening: ScreeningDetail) -> list[Any]:
+    """Make every step with the revision the writer last saw (a change by somebody else is seen
+    once the write reports it); the results, for comparison."""
+    bases = {COORDINATOR.id: screening.revision, OTHER_COORDINATOR.id: screening.revision}
+    results = []
+    for user, answers in STEPS:
+        result = store.set_answers(screening.id, answers, user=user, base_revision=bases[user.id])
+        bases[user.id] = result.latest_revision  # the writer's page then shows the screening anew
+        results.append((result.base_revision, result.latest_revision, result.changed, result.others_changed))
+    return results
+
+
+def _stored(raw_engine: Engine, screening_id: str) -> dict[str, Any]:
+    """What is stored of a screening, without what differs by nature (ids, hashes, times)."""
+    with raw_engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT status, status_revision, revision, content_revision, lifecycle "
+                "FROM screenings WHERE id = :id"
+            ),
+            {"id": screening_id},
+        ).one()
+        answers = connection.execute(
+            text(
+                "SELECT item_id, value_json, revision FROM answers WHERE screening_id = :id ORDER BY item_id"
+            ),
+            {"id": screening_id},
+        ).all()
+        events = connection.execute(
+            text(
+                "SELECT seq, kind, actor_id, actor_name, actor_role, actor_authenticated, actor_credentials, "
+                "payload_json, key_id FROM audit_events WHERE screening_id = :id ORDER BY seq"
+            ),
+            {"id": screening_id},
+        ).all()
+    return {"row": tuple(row), "answers": [tuple(a) for a in answers], "events": [tuple(e) for e in events]}
+
+
+def test_the_lean_save_stores_what_the_ordinary_save_stores(
+    store: Store,
+    new_screening: Callable[..., ScreeningDetail],
+    raw_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lean_screening = new_screening(patient_name="Ana Silva")
+    ordinary_screening = new_screening(patient_name="Ana Silva")
+
+    made = _saved_by_lean(monkeypatch)
+    lean_results = _run(store, lean_screening)
+    assert made == [True] * (len(STEPS) - 1) + [False]  # the last step changes nothing
+
+    monkeypatch.setattr(AnswerSaver, "save", lambda *_args, **_kwargs: None)  # the ordinary save only
+    ordinary_results = _run(store, ordinary_screening)
+
+    assert lean_results == ordinary_results
+    assert _stored(raw_engine, lean_screening.id) == _stored(raw_engine, ordinary_screening.id)
+    for screening in (lean_screening, ordinary_screening):
+        assert store.verify_audit(screening.id).ok
+    # what the lean write returned is what a read finds
+    kept = store.set_answers(lean_screening.id, {"phq9_4": "not_at_all"}, user=COORDINATOR, base_revision=1)
+    assert kept.screening == store.get_screening(lean_screening.id, events=False, files=False)
+
+
+def test_the_cases_left_to_the_ordinary_save_write_nothing_first(
+    store: Store,
+    new_screening: Callable[..., ScreeningDetail],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    screening = new_screening(patient_name="Ana Silva", phq9_1="several_days")
+    made = _saved_by_lean(monkeypatch)
+
+    # the patient's name and MRN also move the list's columns: the ordinary save does it
+    renamed = store.set_answers(
+        screening.id, {"patient_name": "Ana Sílva"}, user=COORDINATOR, base_revision=2
+    )
+    assert store.get_screening(screening.id).patient_name == "Ana Sílva"
+    # a conflict: the ordinary save names it
+    with pytest.raises(ConflictError):
+        store.set_answers(screening.id, {"patient_name": "Ana"}, user=OTHER_COORDINATOR, base_revision=2)
+    with pytest.raises(ConflictError):
+        store.set_answers(screening.id, {"phq9_1": "not_at_all"}, user=OTHER_COORDINATOR, base_revision=1)
+    # a signed screening is locked
+    current = renamed.latest_revision
+    store.save_review(screening.id, {"decision": "defer"}, user=PSYCHIATRIST, base_revision=current)
+    signed = store.sign(screening.id, user=PSYCHIATRIST, base_revision=current + 1)
+    with pytest.raises(LockedError):
+        store.set_answers(screening.id, {"phq9_2": 1}, user=COORDINATOR, base_revision=signed.latest_revision)
+    assert made == [False, False, False, False]
+    assert store.verify_audit(screening.id).ok
