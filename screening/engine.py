@@ -41,6 +41,7 @@ from screening.evaluator import Evaluator, apply_operator
 from screening.model import AgeYears, GroupItem, Score, ScoreTerm
 from screening.review import check_review
 from screening.vocabulary import Status
+from screening.yamlsource import collection_paused
 
 # `Evaluator` and `apply_operator` live in `screening.evaluator`; they are re-exported here for
 # the modules that import them from the engine.
@@ -49,6 +50,7 @@ __all__ = ["Evaluator", "apply_operator", "assess", "score_range", "term_range"]
 # ------------------------------------------------------------------------------ the assessment
 
 
+@collection_paused()  # an assessment frees little of what it allocates: see collection_paused
 def assess(
     definition: Definition,
     answers: Mapping[str, Any],

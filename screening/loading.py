@@ -18,7 +18,7 @@ from screening.examples import run_examples as run
 from screening.issues import Code, Issue, did_you_mean, issue_at
 from screening.model import Questionnaire
 from screening.parsing import ParsedFile, parse_text
-from screening.yamlsource import YamlDocument, read_source
+from screening.yamlsource import YamlDocument, collection_paused, read_source
 
 __all__ = [
     "BUNDLED_DIRECTORY",
@@ -120,6 +120,7 @@ def load_catalog(
     return build_catalog(parsed, check=check, run_examples=run_examples)
 
 
+@collection_paused()  # the checks build indexes of every id and condition: see collection_paused
 def build_catalog(parsed: list[ParsedFile], *, check: bool = True, run_examples: bool = True) -> Catalog:
     """Compose, check and (optionally) run the examples of already parsed files."""
     catalog = Catalog(files=parsed)

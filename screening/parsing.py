@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from screening import model
 from screening.issues import MESSAGES, Code, Issue, did_you_mean, issue_at
 from screening.model import Questionnaire
-from screening.yamlsource import YamlDocument, load_yaml
+from screening.yamlsource import YamlDocument, collection_paused, load_yaml
 
 
 @dataclass
@@ -58,6 +58,7 @@ class ParsedFile:
         return any(issue.is_error for issue in self.issues)
 
 
+@collection_paused()  # validation allocates a model object per value: see collection_paused
 def parse_text(path: str, text: str) -> ParsedFile:
     """Parse one questionnaire text. `path` is how the file is named in messages."""
     name = Path(path).name

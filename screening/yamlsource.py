@@ -12,16 +12,38 @@ a text longer than `MAX_SOURCE_CHARS`, values nested deeper than `MAX_DEPTH`, mo
 aliases (and merge keys) stay allowed: questionnaires use them for repeated item settings, and
 `yaml.safe_dump` writes them for a value that appears twice. An aliased value is built once and
 shared, never built again for each alias.
+
+When PyYAML was built with libyaml, the text is composed by libyaml's compiled parser and
+composer, after one pass over its events that refuses nesting deeper than `MAX_DEPTH` before any
+node is built (the compiled composer recurses once per level and cannot be stopped part way). A
+text that libyaml rejects, or would read otherwise than PyYAML (a tab after a value, a local tag,
+see `_PYTHON_ONLY`), is loaded by the pure-Python loader instead, so that every text loads, or is
+refused with the same words, either way. Without libyaml the pure-Python loader does all of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+import gc
+import re
+import threading
+from collections.abc import Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 Path = tuple[Any, ...]
@@ -31,6 +53,23 @@ _MERGE_KEY = "<<"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_STR_TAG = "tag:yaml.org,2002:str"
+_STANDARD_TAGS = "tag:yaml.org,2002:"
+_PLAIN_SCALARS: dict[str, Any] = {
+    f"tag:yaml.org,2002:{name}": SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+    for name in ("null", "bool", "int", "float", "timestamp")
+}
+"""Constructors of the plain scalar tags, called directly (each returns its value); any other
+tag goes through the safe loader's `construct_object`."""
+
+_LIBYAML_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+USE_LIBYAML: bool = _LIBYAML_LOADER is not None
+"""Compose with libyaml (when PyYAML was built with it); False for the pure-Python loader."""
+
+_PYTHON_ONLY = re.compile(r"\t|(?<=.)\ufeff|[|>][-+0-9]*#|(?:\A|(?<=[\n\r\x85\u2028\u2029]))%", re.DOTALL)
+"""What libyaml reads otherwise than PyYAML: it accepts tabs after values, `>#` and a '%' at a
+line start inside brackets, and skips a byte order mark at any line start. A text with any of
+these is loaded in Python, so that it loads (or is refused) as it is without libyaml."""
 
 # Limits for every YAML file the app reads. The largest bundled questionnaire
 # (ketamine-trd-intake.yaml) is about 97,000 characters, nests 12 levels deep and holds about
@@ -114,23 +153,97 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
+_pause_lock = threading.Lock()
+_pauses = 0
+_collecting_before = False
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Garbage collection paused while the block runs (or the function it decorates).
+
+    Loading a file (or assessing answers) allocates many objects and frees few of them, so the
+    collector's passes only take time, and more than linearly in the size of the file: each pass
+    walks everything alive.
+    Nested and concurrent blocks share one pause; the collector is turned back on, if it was on,
+    when the last of them ends.
+    """
+    global _pauses, _collecting_before  # noqa: PLW0603 - one pause shared by every thread
+    with _pause_lock:
+        if _pauses == 0:
+            _collecting_before = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collecting_before:
+                gc.enable()
+
+
 def _too_deep() -> str:
     return f"values are nested more than {MAX_DEPTH} levels deep (the limit for a YAML file)"
 
 
+def _check_events(text: str) -> bool:
+    """One pass over libyaml's events, before any node is built: refuse nesting deeper than
+    `MAX_DEPTH` (libyaml's composer recurses once per level and cannot be stopped part way), at
+    the same node the pure-Python loader names. An alias to an unknown or repeated anchor raises
+    `ComposerError`, as composing would at that point.
+
+    Returns whether the node graph still has to be measured (`_measure`): only when the text has
+    aliases or too many values; without aliases the nodes form a tree as deep as checked here."""
+    get_event = _LIBYAML_LOADER(text).get_event
+    depth = 0  # collections open around the next node
+    nodes = 0
+    anchors: set[str] = set()
+    aliased = False
+    documents = 0
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is ScalarEvent or kind is MappingStartEvent or kind is SequenceStartEvent:
+            if depth >= MAX_DEPTH:
+                raise _LimitError(problem=_too_deep(), problem_mark=event.start_mark)
+            nodes += 1
+            if kind is not ScalarEvent:
+                depth += 1
+            if event.tag is not None and not event.tag.startswith(_STANDARD_TAGS):
+                # libyaml reads local tags otherwise (and a value tagged '!' as text, not null).
+                raise _PythonOnly
+            if event.anchor is not None:
+                if event.anchor in anchors:
+                    raise yaml.composer.ComposerError(None, None, "found duplicate anchor", event.start_mark)
+                anchors.add(event.anchor)
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            depth -= 1
+        elif kind is AliasEvent:
+            if depth >= MAX_DEPTH:
+                raise _LimitError(problem=_too_deep(), problem_mark=event.start_mark)
+            if event.anchor not in anchors:
+                raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+            aliased = True
+        elif kind is DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                break  # composing stops here: one document is expected
+        elif kind is StreamEndEvent:
+            break
+    return aliased or nodes > MAX_VALUES
+
+
+class _PythonOnly(Exception):
+    """A text to load with the pure-Python loader, which reads it differently from libyaml."""
+
+
 def _measure(root: Node) -> None:
     """Refuse a node graph that is too deep or too large once aliases are expanded, or that holds
-    an alias inside the value it names. Each node is measured once (aliases share nodes)."""
-    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values when expanded, levels)
+    an alias inside the value it names. Each mapping and list is measured once (aliases share
+    nodes), so the time is linear in the number of nodes however often a value is aliased."""
+    sizes: dict[int, tuple[int, int]] = {}  # id(collection) -> (values when expanded, levels)
     open_nodes: set[int] = set()
-
-    def measure(node: Node, depth: int) -> tuple[int, int]:
-        known = sizes.get(id(node))
-        if known is None:
-            known = _measure_new(node, depth)
-        if depth + known[1] - 1 > MAX_DEPTH:
-            raise _LimitError(problem=_too_deep(), problem_mark=node.start_mark)
-        return known
 
     def _measure_new(node: Node, depth: int) -> tuple[int, int]:
         if id(node) in open_nodes:
@@ -139,17 +252,26 @@ def _measure(root: Node) -> None:
             )
         if depth > MAX_DEPTH:
             raise _LimitError(problem=_too_deep(), problem_mark=node.start_mark)
-        children: list[Node] = []
-        if isinstance(node, MappingNode):
-            children = [part for pair in node.value for part in pair]
-        elif isinstance(node, SequenceNode):
-            children = list(node.value)
+        return measure(node, depth)
+
+    def measure(node: Node, depth: int) -> tuple[int, int]:
+        """(values, levels) of a mapping or list whose own level is `depth`."""
         open_nodes.add(id(node))
+        children: list[Node] = (
+            [part for pair in node.value for part in pair] if isinstance(node, MappingNode) else node.value
+        )
         count, levels = 1, 1
         for child in children:
-            child_count, child_levels = measure(child, depth + 1)
-            count += child_count
-            levels = max(levels, child_levels + 1)
+            if isinstance(child, ScalarNode):
+                # One value one level down; the composer has checked its depth.
+                count += 1
+                levels = levels if levels > 1 else 2
+            else:
+                known = sizes.get(id(child)) or _measure_new(child, depth + 1)
+                if depth + known[1] > MAX_DEPTH:
+                    raise _LimitError(problem=_too_deep(), problem_mark=child.start_mark)
+                count += known[0]
+                levels = max(levels, known[1] + 1)
             if count > MAX_VALUES:
                 raise _LimitError(
                     problem=f"the values expand to more than {MAX_VALUES:,} (the limit for a YAML"
@@ -160,7 +282,8 @@ def _measure(root: Node) -> None:
         sizes[id(node)] = (count, levels)
         return count, levels
 
-    measure(root, 1)
+    if not isinstance(root, ScalarNode):
+        measure(root, 1)
 
 
 def read_source(path: FilePath) -> str:
@@ -174,14 +297,16 @@ def read_source(path: FilePath) -> str:
 
 
 def _mark(node: Node) -> Position:
-    return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+    mark = node.start_mark
+    return Position(mark.line + 1, mark.column + 1)
 
 
 class _Builder:
     """Builds plain Python data from a composed node tree, recording positions."""
 
-    def __init__(self, loader: _Loader) -> None:
+    def __init__(self, loader: Any) -> None:
         self.loader = loader
+        """The loader that composed the tree (its safe constructor builds the unusual scalars)."""
         self.positions: dict[Path, Position] = {}
         self.problems: list[YamlProblem] = []
         self._built: dict[int, tuple[Any, Path]] = {}
@@ -189,9 +314,9 @@ class _Builder:
         gets the same value, never a new copy (which would grow with every level of aliases)."""
 
     def build(self, node: Node, path: Path) -> Any:
-        self.positions.setdefault(path, _mark(node))
+        """The value of `node` at `path`; the caller records the position of `path`."""
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            return node.value if node.tag == _STR_TAG else self._scalar(node)
         built = self._built.get(id(node))
         if built is not None:
             return built[0]
@@ -200,13 +325,28 @@ class _Builder:
             value = self._mapping(node, path)
         else:
             assert isinstance(node, SequenceNode)
-            _plain_collection(node, _SEQ_TAG)
-            value = [self.build(child, (*path, index)) for index, child in enumerate(node.value)]
-        self._built[id(node)] = (value, path)
+            value = self._sequence(node, path)
         return value
 
-    def _scalar(self, node: Node) -> Any:
+    def _sequence(self, node: SequenceNode, path: Path) -> list[Any]:
+        _plain_collection(node, _SEQ_TAG)
+        result: list[Any] = []
+        self._built[id(node)] = (result, path)
+        positions = self.positions
+        for index, child in enumerate(node.value):
+            child_path = (*path, index)
+            positions.setdefault(child_path, _mark(child))
+            if isinstance(child, ScalarNode) and child.tag == _STR_TAG:
+                result.append(child.value)
+            else:
+                result.append(self.build(child, child_path))
+        return result
+
+    def _scalar(self, node: ScalarNode) -> Any:
         try:
+            constructor = _PLAIN_SCALARS.get(node.tag)
+            if constructor is not None:
+                return constructor(self.loader, node)
             return self.loader.construct_object(node, deep=True)
         except (ValueError, OverflowError):
             if node.tag == _TIMESTAMP_TAG:
@@ -218,43 +358,57 @@ class _Builder:
                 None, None, f"the value cannot be read as {node.tag!r}", node.start_mark
             ) from None
 
+    def _key(self, node: Node) -> Any:
+        """The key a node gives, or `_NOT_A_KEY` (reported) for a list, mapping or set."""
+        if isinstance(node, ScalarNode):
+            key: Any = node.value if node.tag == _STR_TAG else self._scalar(node)
+            if not isinstance(key, (list, dict, set)) and isinstance(key, Hashable):
+                return key
+        self.problems.append(YamlProblem("E002", "a mapping key must be a plain value", _mark(node)))
+        return _NOT_A_KEY
+
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
         _plain_collection(node, _MAP_TAG)
         result: dict[Any, Any] = {}
+        self._built[id(node)] = (result, path)
+        positions = self.positions
         merged: list[tuple[dict[Any, Any], Path]] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 merged.extend(self._merge_sources(value_node, path))
                 continue
-            key: Any = self._scalar(key_node)
-            if isinstance(key, (list, dict, set)) or not isinstance(key, Hashable):
-                self.problems.append(
-                    YamlProblem("E002", "a mapping key must be a plain value", _mark(key_node))
-                )
+            key = self._key(key_node)
+            if key is _NOT_A_KEY:
                 continue
+            child_path = (*path, key)
             if key in result:
-                first = self.positions.get((*path, key))
-                where = f" (first given at line {first.line})" if first else ""
-                self.problems.append(
-                    YamlProblem(
-                        "E002",
-                        f"duplicate key '{key}'{where}",
-                        _mark(key_node),
-                        hint="each key may appear once in a mapping; remove or rename one of them",
-                    )
-                )
+                self._duplicate(key, key_node, positions.get(child_path))
                 continue
-            self.positions[(*path, key)] = _mark(key_node)
-            result[key] = self.build(value_node, (*path, key))
+            positions[child_path] = _mark(key_node)
+            if isinstance(value_node, ScalarNode) and value_node.tag == _STR_TAG:
+                result[key] = value_node.value
+            else:
+                result[key] = self.build(value_node, child_path)
         # Merge keys (`<<: *anchor`) fill in what the mapping does not set itself; a merged key
         # is placed where the mapping it comes from sets it.
         for source, source_path in merged:
             for key, value in source.items():
                 if key not in result:
                     result[key] = value
-                    if (*source_path, key) in self.positions:
-                        self.positions[(*path, key)] = self.positions[(*source_path, key)]
+                    if (*source_path, key) in positions:
+                        positions[(*path, key)] = positions[(*source_path, key)]
         return result
+
+    def _duplicate(self, key: Any, key_node: Node, first: Position | None) -> None:
+        where = f" (first given at line {first.line})" if first else ""
+        self.problems.append(
+            YamlProblem(
+                "E002",
+                f"duplicate key '{key}'{where}",
+                _mark(key_node),
+                hint="each key may appear once in a mapping; remove or rename one of them",
+            )
+        )
 
     def _merge_sources(self, node: Node, path: Path) -> list[tuple[dict[Any, Any], Path]]:
         listed = isinstance(node, SequenceNode)
@@ -263,13 +417,18 @@ class _Builder:
         for index, child in enumerate(nodes):
             if isinstance(child, MappingNode):
                 # Usually an alias, built already where its anchor is; else built under '<<'.
-                self.build(child, (*path, _MERGE_KEY, index) if listed else (*path, _MERGE_KEY))
+                child_path = (*path, _MERGE_KEY, index) if listed else (*path, _MERGE_KEY)
+                self.positions.setdefault(child_path, _mark(child))
+                self.build(child, child_path)
                 sources.append(self._built[id(child)])
             else:
                 self.problems.append(
                     YamlProblem("E002", "a merge key ('<<') must refer to a mapping", _mark(child))
                 )
         return sources
+
+
+_NOT_A_KEY = object()
 
 
 def _plain_collection(node: Node, tag: str) -> None:
@@ -290,16 +449,50 @@ def load_yaml(text: str) -> YamlDocument:
     if len(text) > MAX_SOURCE_CHARS:
         message = f"the file is longer than {MAX_SOURCE_CHARS:,} characters (the limit for a YAML file)"
         return YamlDocument(data=None, problems=[YamlProblem("E001", message, Position(1, 1))])
+    compiled = USE_LIBYAML and _PYTHON_ONLY.search(text) is None
     try:
-        loader = _Loader(text)
+        if compiled:
+            yaml.reader.Reader(text)  # control characters, found and worded as without libyaml
+        loader: Any = _LIBYAML_LOADER(text) if compiled else _Loader(text)
     except yaml.reader.ReaderError as error:  # a control character: the reader checks the whole text first
         return YamlDocument(data=None, problems=[_reader_problem(text, error)])
     try:
-        node = loader.get_single_node()
+        with collection_paused():
+            return _load(loader, text)
+    finally:
+        loader.dispose()
+
+
+def _compose(loader: Any, text: str) -> tuple[Node | None, bool]:
+    """The root node of the text (None for an empty document), and whether it still has to be
+    measured."""
+    if isinstance(loader, _Loader):
+        return loader.get_single_node(), True
+    try:
+        unmeasured = _check_events(text)
+        return loader.get_single_node(), unmeasured
+    except _LimitError:
+        raise
+    except (yaml.YAMLError, _PythonOnly):
+        pass
+    # libyaml words its syntax errors differently: compose again in Python, which says what the
+    # problem is as it does without libyaml (and is the reference for what is valid).
+    fallback = _Loader(text)
+    try:
+        return fallback.get_single_node(), True
+    finally:
+        fallback.dispose()
+
+
+def _load(loader: Any, text: str) -> YamlDocument:
+    try:
+        node, unmeasured = _compose(loader, text)
         if node is None:
             return YamlDocument(data=None)
-        _measure(node)
+        if unmeasured:
+            _measure(node)
         builder = _Builder(loader)
+        builder.positions[()] = _mark(node)
         data = builder.build(node, ())
         return YamlDocument(data=data, positions=builder.positions, problems=builder.problems)
     except _LimitError as error:
@@ -318,8 +511,6 @@ def load_yaml(text: str) -> YamlDocument:
         )
     except yaml.YAMLError as error:
         return YamlDocument(data=None, problems=[YamlProblem("E001", f"YAML error: {error}", Position(1, 1))])
-    finally:
-        loader.dispose()
 
 
 def _reader_problem(text: str, error: yaml.reader.ReaderError) -> YamlProblem:

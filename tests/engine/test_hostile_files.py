@@ -18,6 +18,7 @@ from screening.loading import BUNDLED_DIRECTORY, load_catalog
 from screening.yamlsource import MAX_DEPTH, MAX_SOURCE_CHARS, MAX_VALUES, load_yaml
 from tests.app.app_support import COORDINATOR, assert_ok, open_app
 from tests.cli_support import assert_no_traceback, run_cli
+from tests.engine.yaml_loader_paths import loader_path
 from ui import services
 
 
@@ -56,11 +57,14 @@ HOSTILE = {
 """The alias bomb's line is wherever the count passes the limit (0: not checked)."""
 
 CASES = pytest.mark.parametrize("case", list(HOSTILE), ids=list(HOSTILE))
+BOTH_LOADERS = pytest.mark.usefixtures(loader_path.__name__)
+"""The loader tests run with libyaml composing and with the pure-Python loader."""
 
 
 # ------------------------------------------------------------------------------ the loader
 
 
+@BOTH_LOADERS
 @CASES
 def test_the_loader_refuses_the_file_with_one_problem(case: str) -> None:
     hostile = HOSTILE[case]
@@ -72,6 +76,7 @@ def test_the_loader_refuses_the_file_with_one_problem(case: str) -> None:
         assert document.problems[0].position.line == hostile.line
 
 
+@BOTH_LOADERS
 def test_an_aliased_value_is_built_once_and_shared() -> None:
     # Four levels of nine aliases over nine strings: 59,049 strings in l4 when expanded (about
     # 66,000 values in the file, under the limit), yet only the five lists are built.
@@ -82,12 +87,14 @@ def test_an_aliased_value_is_built_once_and_shared() -> None:
     assert top[0][0][0][0] is document.data["l0"]
 
 
+@BOTH_LOADERS
 @pytest.mark.parametrize("levels", [MAX_DEPTH - 1, MAX_DEPTH])
 def test_nesting_up_to_the_limit_loads(levels: int) -> None:
     # The file's own mapping is the first level.
     assert load_yaml(_nested(levels - 1)).problems == []
 
 
+@BOTH_LOADERS
 def test_aliases_cannot_nest_deeper_than_the_limit_together() -> None:
     half = MAX_DEPTH // 2 + 1
     text = f"a: &a {'[' * half}1{']' * half}\nb: {'[' * half}*a{']' * half}\n"

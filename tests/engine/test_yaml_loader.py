@@ -1,5 +1,6 @@
 """The positioned YAML loader: duplicate keys everywhere, merge keys, syntax errors with positions,
-safe loading (no Python objects), and never an exception on bad input."""
+safe loading (no Python objects), and never an exception on bad input. Every test runs with
+libyaml composing and with the pure-Python loader."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from hypothesis import strategies as st
 from screening.answers_file import parse_answers_text
 from screening.loading import parse_text
 from screening.yamlsource import Position, load_yaml
+from tests.engine.yaml_loader_paths import loader_path
+
+pytestmark = pytest.mark.usefixtures(loader_path.__name__)
 
 
 def _problems(text: str) -> list[tuple[str, int, int, str]]:
