@@ -6,6 +6,7 @@ The fixtures that use them (`chromium`, `server`, `new_browser`, `axe`) are in c
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -38,6 +39,9 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT = 60.0  # seconds
 STEP_TIMEOUT_MS = 20_000  # any single browser wait
 SAVE_TIMEOUT = 15.0  # seconds for an answer to reach the database
+SETTLE_QUIET_MS = 300
+"""How long a page must stay settled without a break for `settle` (see there)."""
+_SETTLE_TOKENS = itertools.count()
 MAX_SHOT_HEIGHT = 6000  # pixels
 DEFAULT_VIEWPORT = (1400, 1000)  # width, height
 
@@ -100,17 +104,35 @@ def healthy(url: str) -> bool:
 
 def settle(page: Any) -> None:
     """Wait until Streamlit has finished its run (the script state the app's root element carries,
-    which Streamlit's own end-to-end tests read; the "Running" indicator shows only after a delay)
-    and nothing on the page is stale."""
+    which Streamlit's own end-to-end tests read; the "Running" indicator shows only after a delay),
+    nothing on the page is stale, and every element is drawn: Streamlit loads the code of many
+    elements on first use and shows a placeholder (`stSkeleton`) meanwhile, after the run has
+    finished, so in a fresh browser profile a page can be "finished" with its buttons not there yet.
+
+    All of that must hold for `SETTLE_QUIET_MS` without a break. A run that calls `st.rerun()` (the
+    intake's section reruns the whole page when what is drawn around it changed) ends "not
+    running", with the previous run's elements neither stale nor removed, just before the next run
+    starts; and the first message of a run a click caused can reach the page after the answer is
+    already in the database. A page that is only between two runs does not stay settled."""
     page.wait_for_function(
-        """() => {
+        """([token, quiet]) => {
             const app = document.querySelector('[data-testid="stApp"]');
             const script = app && app.getAttribute('data-test-script-state');
-            if (!script || ['initial', 'running', 'rerunRequested'].includes(script)) return false;
             const status = document.querySelector('[data-testid="stStatusWidget"]');
-            const running = status && /Running/.test(status.innerText);
-            return !running && document.querySelectorAll('[data-stale="true"]').length === 0;
+            const settled = script && !['initial', 'running', 'rerunRequested'].includes(script)
+                && !(status && /Running/.test(status.innerText))
+                && document.querySelectorAll(
+                    '[data-stale="true"], [data-testid="stSkeleton"], [data-testid="stAppSkeleton"]'
+                ).length === 0;
+            const now = performance.now();
+            if (!settled || !window.__settle || window.__settle.token !== token) {
+                window.__settle = {token, since: settled ? now : null};
+                return false;
+            }
+            if (window.__settle.since === null) window.__settle.since = now;
+            return now - window.__settle.since >= quiet;
         }""",
+        arg=[next(_SETTLE_TOKENS), SETTLE_QUIET_MS],
         timeout=STEP_TIMEOUT_MS,
     )
 
@@ -456,15 +478,18 @@ def server_environment(database_url: str, clinic: Path) -> dict[str, str]:
     return env
 
 
-def start_streamlit(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`streamlit run app.py` on 127.0.0.1:`port`, its output appended to `log`; returns once the
-    server answers its health check (fails the test if it exits or does not serve in time)."""
+def start_streamlit(
+    port: int, env: dict[str, str], log: Path, script: str | Path = "app.py"
+) -> subprocess.Popen[bytes]:
+    """`streamlit run app.py` (or another `script`) on 127.0.0.1:`port`, from the repository root,
+    its output appended to `log`; returns once the server answers its health check (fails the test
+    if it exits or does not serve in time)."""
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        str(script),
         "--server.headless",
         "true",
         "--server.port",

@@ -177,7 +177,6 @@ def test_two_app_servers_share_one_postgresql_database(
 ) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415 - optional dependency
 
-    started = time.monotonic()
     url = postgres_schema_url(postgres_database)
     server_a, server_b = start_server(url), start_server(url)
     assert server_a.url != server_b.url and server_a.database_url == server_b.database_url
@@ -283,4 +282,3 @@ def test_two_app_servers_share_one_postgresql_database(
         clinic = store.verify_clinic()
         assert clinic.ok, clinic.problems
         assert clinic.screenings == 1
-    assert time.monotonic() - started < 120, "two servers and two browsers took too long"
