@@ -4,16 +4,24 @@
 
 1. **Rerun.** The intake page of a screening (the PHQ-9 section by default) in Streamlit's AppTest:
    one answer is changed through its widget and the page reruns (the answer is saved, the
-   screening loaded and assessed, the page and the live summary drawn). Side by side in the same
-   process, interleaved run by run, a bare Streamlit script draws the same widgets with the same
-   labels and options, and the same text, with no logic at all. The medians of both and their
+   screening checked at its revision, the page, the live summary and the suicide-risk alert
+   drawn). AppTest runs the whole script on every run, so this is the page's whole rerun, not the
+   section's fragment alone. Side by side in the same process, interleaved run by run, a bare
+   Streamlit script draws the identical element tree with no logic at all: it is made from what
+   the page drew (`_bare_description`: every element and block of the main area, the sidebar and
+   the event area, with the same keys, labels, options, values and text) and drawn with plain
+   Streamlit calls (`_bare_page`). After every turn both trees must be equal (`tree_signature`:
+   the same elements, blocks and keys in the same places, so the same delta messages);
+   tests/app/test_bench_trees.py keeps it so. The answers changed are those that leave the
+   suicide-risk alert as it is (the tree then keeps its shape). The medians of both and their
    ratio (ours / bare; the goal is at most 1.3) are reported. Both sides pay AppTest's own cost;
    scripts are compiled once and kept, as `streamlit run` keeps them (AppTest alone would
    recompile every script on every run).
 2. **Save.** `Workflow.answer` on a SQLite file (write-ahead log, full fsync, as the app runs it):
    the median and 95th percentile over a few hundred saves, each changing one answer. A save is
-   what the app's widget callback does: check the answer, store it with the status the workflow
-   computes inside the write, and read the screening back as it is after the write.
+   what the app's widget callback does: check the answer against the screening at its revision,
+   store it with the status the workflow computes inside the write, and keep the screening the
+   write returns.
 
 Prints readable lines, then one JSON object as the very last line.
 """
@@ -95,7 +103,7 @@ def _screening(workflow: Workflow, definition: Definition) -> str:
 # 1. rerun of the intake page against a bare script
 
 
-def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, UP037 - one flat dispatch; AppTest runs the source alone
+def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, PLR0915, UP037 - one flat dispatch; AppTest runs the source alone
     """Draw a page from its description (`_bare_description`) with plain Streamlit calls and no
     logic: the same elements, keys, labels, options, values and text, in the same containers.
     AppTest (and `bench/browser.py`, through `streamlit run`) runs this function's source as a
@@ -104,7 +112,7 @@ def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, UP037 - one flat 
 
     import streamlit as st  # noqa: PLC0415
 
-    def draw(node: dict) -> None:  # type: ignore[type-arg]  # noqa: C901, PLR0912 - one flat dispatch over element kinds
+    def draw(node: "dict[str, Any]") -> None:  # noqa: C901, PLR0912, UP037 - one flat dispatch; quoted: run alone
         kind = node["k"]
         children = node.get("c", [])
         if kind == "container":
@@ -127,8 +135,10 @@ def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, UP037 - one flat 
                 for child in children:
                     draw(child)
         elif kind == "dialog":
+            title: str = node["title"]
+            icon: str | None = node["icon"]
 
-            @st.dialog(node["title"], dismissible=False, icon=node["icon"], width="medium")
+            @st.dialog(title, dismissible=False, icon=icon, width="medium")
             def dialog() -> None:
                 for child in children:
                     draw(child)
@@ -192,7 +202,7 @@ _TEXTS = {"markdown", "caption", "title", "header", "subheader"}
 _BADGE = re.compile(r":(?P<color>[a-z]+)-badge\[(?:(?P<icon>:material/[a-z_]+:) )?(?P<label>.*)\]", re.DOTALL)
 
 
-def _describe_node(node: Any) -> dict[str, Any]:  # noqa: C901, PLR0911 - one flat dispatch
+def _describe_node(node: Any) -> dict[str, Any]:  # noqa: C901, PLR0911, PLR0912 - one flat dispatch
     """One element or block of an AppTest tree as plain data for `_bare_page`."""
     kind = node.type
     proto: Any = getattr(node, "proto", None)
