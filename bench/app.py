@@ -5,8 +5,7 @@
 1. **Rerun.** The intake page of a screening (the PHQ-9 section by default) in Streamlit's AppTest:
    one answer is changed through its widget and the page reruns (the answer is saved, the
    screening checked at its revision, the page, the live summary and the suicide-risk alert
-   drawn). AppTest runs the whole script on every run, so this is the page's whole rerun, not the
-   section's fragment alone. Side by side in the same process, interleaved run by run, a bare
+   drawn). Side by side in the same process, interleaved run by run, a bare
    Streamlit script draws the identical element tree with no logic at all: it is made from what
    the page drew (`_bare_description`: every element and block of the main area, the sidebar and
    the event area, with the same keys, labels, options, values and text) and drawn with plain

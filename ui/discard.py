@@ -9,10 +9,8 @@ from ui import actions, pages, state
 
 def _discard(identifier: str, revision: int, reason_key: str, *, leave: bool) -> None:
     # In the callback, against the revision the user saw: a draft somebody changed meanwhile is
-    # not discarded unseen. The intake's section reruns on its own after an answer, showing the
-    # screening at a later revision than the one this control was drawn at.
-    seen = max(revision, state.revision(identifier) or 0)
-    error = actions.discard(identifier, str(state.widget_value(reason_key) or ""), base_revision=seen)
+    # not discarded unseen.
+    error = actions.discard(identifier, str(state.widget_value(reason_key) or ""), base_revision=revision)
     if error:
         state.report_error(f"discard:{identifier}", error)
         return

@@ -596,25 +596,6 @@ def notify(message: str) -> None:
     st.session_state[_NOTICE] = message
 
 
-def notice_waiting() -> bool:
-    """Whether a notice waits to be shown at the top of the page (`take_notice`)."""
-    return _NOTICE in st.session_state
-
-
-_PAGE_FACTS = "page-facts"
-
-
-def page_facts(identifier: str) -> object:
-    """What the last whole run of the intake page drew around the section of screening
-    `identifier` (`ui.pages.intake.page_facts`), or None."""
-    stored = st.session_state.get(_PAGE_FACTS)
-    return stored[1] if isinstance(stored, tuple) and stored[0] == identifier else None
-
-
-def set_page_facts(identifier: str, facts: object) -> None:
-    st.session_state[_PAGE_FACTS] = (identifier, facts)
-
-
 def take_notice() -> str | None:
     value = st.session_state.pop(_NOTICE, None)
     return value if isinstance(value, str) else None

@@ -98,27 +98,6 @@ def move_focus(identifier: str, item_id: str, move: str) -> None:
         st.html(_FOCUS_SCRIPT.format(move=move, selector=selector), unsafe_allow_javascript=True)
 
 
-def page_facts(screening: Screening) -> tuple[object, ...]:
-    """Everything the page draws around the section that an answer can change: the title, where
-    the screening stands, the status, scores, criteria, flags, what is missing, the suicide-risk
-    alert, and the answers still required in every section (the navigation's marks and the
-    progress bar). While these stay the same, an answer reruns only the section."""
-    assessment = screening.assessment
-    return (
-        screening.detail.patient_name,
-        screening.lifecycle,
-        screening.locked,
-        assessment.status,
-        tuple((key, score.value, score.band) for key, score in assessment.scores.items()),
-        tuple((requirement.id, requirement.met) for requirement in assessment.requirements),
-        tuple((flag.id, flag.severity, flag.note) for flag in assessment.flags),
-        tuple(assessment.missing),
-        tuple(assessment.undetermined),
-        assessment.crisis,
-        tuple(item_id for item_id, item in assessment.items.items() if item.shown),
-    )
-
-
 def draw_section(screening: Screening, identifier: str, index: int) -> None:
     """The questions of section `index` with their answers, problems and alerts."""
     definition, assessment, detail = screening.definition, screening.assessment, screening.detail
@@ -148,21 +127,6 @@ def draw_section(screening: Screening, identifier: str, index: int) -> None:
     focus_move = state.take_focus_move()
     if focus_move is not None and asked_items and not locked:  # a locked screening has nothing to fill
         move_focus(identifier, asked_items[0].id, focus_move)
-
-
-@st.fragment
-def live_section(identifier: str, index: int) -> None:
-    """The section of a stored screening, rerun on its own when one of its answers changes: it
-    reads the screening as stored now (kept in memory at its revision, so this is one small
-    query), and reruns the whole page instead when anything drawn around it changed
-    (`page_facts`), when a notice waits, or when the screening is gone."""
-    screening = services.load(identifier)
-    if screening is None or screening.discarded:
-        st.rerun()
-    if state.page_facts(identifier) != page_facts(screening) or state.notice_waiting():
-        st.rerun()
-    state.set_revision(identifier, screening.revision)
-    draw_section(screening, identifier, index)
 
 
 requested = state.screening_id()
@@ -269,11 +233,7 @@ st.header(view.title)
 if view.section.description:
     st.caption(view.section.description)
 
-if unsaved:  # its first answer creates it and opens the stored screening: the whole page reruns
-    draw_section(screening, identifier, index)
-else:
-    state.set_page_facts(identifier, page_facts(screening))
-    live_section(identifier, index)
+draw_section(screening, identifier, index)
 
 previous, _gap, following = st.columns([1, 3, 1.4])
 if index > 0:
