@@ -51,6 +51,7 @@ if str(ROOT) not in sys.path:
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from bench.app import _answers as complete_answers  # noqa: E402
 from bench.app import _bare_description, _bare_page  # noqa: E402
 from screening.definition import Definition  # noqa: E402
 from screening.loading import BUNDLED_DIRECTORY, load_catalog  # noqa: E402
@@ -89,33 +90,10 @@ QUIET_MS = 400
 
 
 def _answers(definition: Definition) -> dict[str, Any]:
-    """A complete, fictional answer set: every required item answered (choices: the second option,
-    so that the benchmark can move each one to the third and back)."""
-    answers: dict[str, Any] = {
-        "patient_name": "Bench Patient",
-        "date_of_birth": "1980-01-01",
-        "sex_at_birth": "female",
-        "weight_kg": 70,
-        "height_cm": 170,
-        "systolic_bp": 120,
-        "diastolic_bp": 80,
-        "heart_rate": 70,
-        "episode_duration_months": 18,
-        "antidepressant_trials": [
-            {"drug": "a", "weeks": 8, "adequate_dose": True, "adherent": True, "improvement": "none"},
-            {"drug": "b", "weeks": 8, "adequate_dose": True, "adherent": True, "improvement": "lt25"},
-        ],
-        "medication_classes": ["none"],
-        **CRISIS_ITEMS,
-    }
-    for item in definition.items.values():
-        if item.id in answers or not item.required:
-            continue
-        if isinstance(item, BooleanItem):
-            answers[item.id] = False
-        elif isinstance(item, ChoiceItem):
-            answers[item.id] = definition.options(item)[1].code
-    return answers
+    """The rerun benchmark's complete, fictional answer set (choices: the second option, so that
+    the benchmark can move each one to the third and back), with the suicide-risk item answered
+    "Not at all" (`CRISIS_ITEMS`)."""
+    return {**complete_answers(definition), **CRISIS_ITEMS}
 
 
 def _describe(identifier: str, section: int) -> dict[str, Any]:

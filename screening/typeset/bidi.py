@@ -27,7 +27,9 @@ none of them has a visible glyph.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
+from collections.abc import Iterable
 
 __all__ = [
     "DIRECTIONAL_CONTROLS",
@@ -130,9 +132,14 @@ def _bracket_key(char: str) -> str:
 
 def _first_strong(classes: list[str], start: int, end: int) -> int | None:
     """P2/P3 over classes[start:end]: 0 or 1 from the first strong character outside isolates."""
+    return _strong_level(itertools.islice(classes, start, end))
+
+
+def _strong_level(classes: Iterable[str]) -> int | None:
+    """0 or 1 from the first strong class outside isolates, None without one; `classes` is read
+    only as far as needed (a lazy iterator classifies only the characters it reaches)."""
     depth = 0
-    for i in range(start, end):
-        c = classes[i]
+    for c in classes:
         if c in _ISOLATE_INITIATORS:
             depth += 1
         elif c == "PDI":
@@ -150,19 +157,8 @@ def paragraph_level(text: str, default: int = 0) -> int:
 
     ``default`` is returned when the text has no strong character outside isolates.
     """
-    depth = 0
-    for char in text:  # _first_strong, classifying characters only as far as needed
-        c = bidi_class(char)
-        if c in _ISOLATE_INITIATORS:
-            depth += 1
-        elif c == "PDI":
-            if depth:
-                depth -= 1
-        elif c == "B":
-            break
-        elif depth == 0 and c in _STRONG:
-            return 0 if c == "L" else 1
-    return default
+    level = _strong_level(map(bidi_class, text))
+    return default if level is None else level
 
 
 def _matching_pdis(classes: list[str]) -> dict[int, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from screening.storage import ScreeningDetail, Store
 from screening.storage.schema import APPEND_ONLY_TABLES
+from tests.database_support import postgres_schema_url
 from tests.storage.storage_support import COORDINATOR, DEFINITION_FILES, PIN, FakeClock, StandInJudge
 
 
@@ -85,3 +87,11 @@ def tamper(raw_engine: Engine) -> Callable[..., None]:
             connection.execute(text(statement), params)
 
     return run
+
+
+@pytest.fixture
+def fresh_database_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> str:
+    """Another empty database on the same backend as `database_url`."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'fresh' / 'screenings.db'}"
+    return postgres_schema_url(request.getfixturevalue("postgres_database"))

@@ -23,7 +23,6 @@ from sqlalchemy.pool import NullPool
 
 from screening.storage import SCHEMA_VERSION, SchemaVersionError, Store
 from screening.storage import database as storage_database
-from tests.database_support import postgres_schema_url
 from tests.storage.storage_support import (
     COORDINATOR,
     DEFINITION_FILES,
@@ -120,14 +119,6 @@ def v1_database(database_url: str, raw_engine: Engine, tmp_path: Path) -> str:
     else:
         _copy_rows_into_postgresql(raw_engine, tmp_path)
     return database_url
-
-
-@pytest.fixture
-def fresh_database_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> str:
-    """Another empty database on the same backend."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'fresh' / 'screenings.db'}"
-    return postgres_schema_url(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture

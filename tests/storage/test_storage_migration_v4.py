@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +19,6 @@ from screening.storage import SCHEMA_VERSION, Store
 from screening.storage.schema import LIST_INDEXES
 from screening.storage.search import search_terms
 from screening.storage.values import search_key
-from tests.database_support import postgres_schema_url
 from tests.storage.storage_support import COORDINATOR, DEFINITION_FILES, PIN, StandInJudge
 from tests.storage.test_storage_migration import _schema
 
@@ -34,14 +32,6 @@ PEOPLE = {
 def _rows(engine: Engine) -> list[tuple[Any, ...]]:
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text("SELECT * FROM screenings ORDER BY id"))]
-
-
-@pytest.fixture
-def new_database_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> str:
-    """Another empty database on the same backend."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'new' / 'screenings.db'}"
-    return postgres_schema_url(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture
@@ -77,7 +67,7 @@ def test_a_version_3_database_gets_the_list_indexes_and_search_terms(
     v3_database: dict[str, str],
     raw_engine: Engine,
     open_store: Callable[[], Store],
-    new_database_url: str,
+    fresh_database_url: str,
     judge: StandInJudge,
 ) -> None:
     before = _rows(raw_engine)
@@ -104,8 +94,8 @@ def test_a_version_3_database_gets_the_list_indexes_and_search_terms(
     assert [s.id for s in store.list_screenings(search="hn")] == [v3_database["nameless"]]
     assert store.verify_clinic().ok
 
-    Store(new_database_url, judge=judge).close()
-    fresh = create_engine(new_database_url, poolclass=NullPool)
+    Store(fresh_database_url, judge=judge).close()
+    fresh = create_engine(fresh_database_url, poolclass=NullPool)
     try:
         assert _schema(raw_engine) == _schema(fresh)
     finally:
