@@ -49,10 +49,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from a checkout, without installing
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from bench.app import _answers as complete_answers  # noqa: E402
-from bench.app import _bare_description, _bare_page  # noqa: E402
+from bench.app import _bare_description, _bare_page, intake_page  # noqa: E402
 from screening.definition import Definition  # noqa: E402
 from screening.loading import BUNDLED_DIRECTORY, load_catalog  # noqa: E402
 from screening.model import BooleanItem, ChoiceItem  # noqa: E402
@@ -77,7 +76,6 @@ GOAL = 1.2
 ASSESSED_ON = dt.date(2026, 11, 20)
 USER = User(id="local:bench", name="Bench Coordinator", role="coordinator", authenticated=False)
 SIGN_IN = ("Bench Coordinator", "Intake coordinator")
-APP_TEST_TIMEOUT = 60  # seconds for the AppTest run that describes the page
 CLICK_TIMEOUT_MS = 60_000  # for one click to settle
 CRISIS_ITEMS = {"phq9_9": "not_at_all"}
 """Items whose positive answer opens the suicide-risk dialog, which then covers the page: answered
@@ -99,14 +97,7 @@ def _answers(definition: Definition) -> dict[str, Any]:
 def _describe(identifier: str, section: int) -> dict[str, Any]:
     """The bare page's description, from an AppTest run of the real intake page (the environment
     names the benchmark's database and clinic file)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APP_TEST_TIMEOUT)
-    at.session_state["user"] = USER
-    at.query_params["id"] = identifier
-    at.query_params["section"] = str(section)
-    at.switch_page("ui/pages/intake.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return _bare_description(at)
+    return _bare_description(intake_page(identifier, section))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,22 +43,11 @@ def _nodes(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _intake(bench: ModuleType, identifier: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user"] = bench.USER
-    at.query_params["id"] = identifier
-    at.query_params["section"] = "1"
-    at.switch_page("ui/pages/intake.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_the_bare_script_draws_the_intake_page_s_element_tree(app_env: AppEnv, bench: ModuleType) -> None:
     definition = bundled_catalog().get(bench.INTAKE_ID)
     assert definition is not None
     identifier = bench._screening(services.workflow(), definition)
-    ours = _intake(bench, identifier)
+    ours = bench.intake_page(identifier, 1)
     description: dict[str, Any] = bench._bare_description(ours)
     bare = AppTest.from_function(bench._bare_page, args=(description,), default_timeout=60).run()
     assert not bare.exception, [e.value for e in bare.exception]

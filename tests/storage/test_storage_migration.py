@@ -261,10 +261,15 @@ def test_an_upgraded_database_takes_every_new_write(upgraded: Store, clock: Fake
 def test_the_upgraded_schema_is_the_schema_of_a_new_database(
     upgraded: Store, raw_engine: Engine, fresh_database_url: str, judge: StandInJudge
 ) -> None:
+    assert_schema_of_a_new_database(raw_engine, fresh_database_url, judge)
+
+
+def assert_schema_of_a_new_database(engine: Engine, fresh_database_url: str, judge: StandInJudge) -> None:
+    """The tables, columns and indexes of `engine`'s database are those a new store creates."""
     Store(fresh_database_url, judge=judge).close()
     fresh = create_engine(fresh_database_url, poolclass=NullPool)
     try:
-        assert _schema(raw_engine) == _schema(fresh)
+        assert _schema(engine) == _schema(fresh)
     finally:
         fresh.dispose()
 

@@ -12,15 +12,14 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, text
 
 from screening.storage import SCHEMA_VERSION, Store
 from screening.storage.schema import LIST_INDEXES
 from screening.storage.search import search_terms
 from screening.storage.values import search_key
 from tests.storage.storage_support import COORDINATOR, DEFINITION_FILES, PIN, StandInJudge
-from tests.storage.test_storage_migration import _schema
+from tests.storage.test_storage_migration import assert_schema_of_a_new_database
 
 PEOPLE = {
     "maria": ("María Fernández-López", "KC-20931"),
@@ -94,9 +93,4 @@ def test_a_version_3_database_gets_the_list_indexes_and_search_terms(
     assert [s.id for s in store.list_screenings(search="hn")] == [v3_database["nameless"]]
     assert store.verify_clinic().ok
 
-    Store(fresh_database_url, judge=judge).close()
-    fresh = create_engine(fresh_database_url, poolclass=NullPool)
-    try:
-        assert _schema(raw_engine) == _schema(fresh)
-    finally:
-        fresh.dispose()
+    assert_schema_of_a_new_database(raw_engine, fresh_database_url, judge)
