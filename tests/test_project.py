@@ -98,6 +98,32 @@ def test_only_ui_state_touches_session_state(path: Path) -> None:
     assert "st.query_params" not in text, "use ui.state helpers instead of st.query_params"
 
 
+def _script_expressions(statements: list[ast.stmt]) -> list[ast.Expr]:
+    """Expression statements a Streamlit script runs itself (not those inside its functions)."""
+    found: list[ast.Expr] = []
+    for statement in statements:
+        if isinstance(statement, ast.Expr):
+            found.append(statement)
+        elif not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                found.extend(_script_expressions(getattr(statement, field, [])))
+            for handler in getattr(statement, "handlers", []):
+                found.extend(_script_expressions(handler.body))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted([ROOT / "app.py", *(ROOT / "ui" / "pages").glob("*.py")]), ids=lambda p: p.name
+)
+def test_page_scripts_show_nothing_by_streamlit_magic(path: Path) -> None:
+    """Streamlit draws the value of any expression statement of a page script ("magic"): a string
+    under a constant, meant as its docstring, would appear on the page. Only calls may stand alone."""
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    statements = body[1:] if body and isinstance(body[0], ast.Expr) else body  # the module docstring
+    shown = [node.lineno for node in _script_expressions(statements) if not isinstance(node.value, ast.Call)]
+    assert shown == [], f"{path.name}: lines {shown} would be drawn on the page; make them comments"
+
+
 _CONTRACT_CITATION = re.compile(r"docs/contract\.md (§[\d.]+(?:\s*(?:,|-|–|and)\s*§[\d.]+)*)")
 _CONTRACT_SECTION = re.compile(r"^#{2,3} (\d+(?:\.\d+)*)\.? ", re.M)
 

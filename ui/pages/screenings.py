@@ -24,11 +24,9 @@ from ui import actions, discard, frame, pages, services, state
 from ui.summary import LIFECYCLE_LOOK, STATUS_LOOK
 from ui.text import plain
 
-PAGE_SIZE = 100
-"""Screenings on one page of the list."""
-
+PAGE_SIZE = 100  # screenings on one page of the list
+# how far past a page's first row the list counts the screenings that match ("of 1,000+")
 COUNT_AHEAD = 1000
-"""How far past a page's first row the list counts the screenings that match ("of 1,000+")."""
 
 
 def open_label(patient_name: str | None, assessed_on: dt.date) -> str:
