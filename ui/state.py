@@ -239,13 +239,18 @@ def key_class(key: str) -> str:
     return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
-def _synced() -> dict[str, Any]:
-    """The stored value each widget was last seeded with (`_SYNCED`)."""
-    values = st.session_state.get(_SYNCED)
+def _session_dict(key: str) -> dict[str, Any]:
+    """The dict kept under `key` in the session (made empty the first time), changed in place."""
+    values = st.session_state.get(key)
     if not isinstance(values, dict):
         values = {}
-        st.session_state[_SYNCED] = values
+        st.session_state[key] = values
     return values
+
+
+def _synced() -> dict[str, Any]:
+    """The stored value each widget was last seeded with (`_SYNCED`)."""
+    return _session_dict(_SYNCED)
 
 
 def sync_widget(key: str, stored: Any) -> None:
@@ -282,11 +287,7 @@ def _sent_values() -> dict[str, Any]:
     """Values the browser sent for widgets this session had not drawn (widget key -> value), kept
     aside by `sync_widget` for `discarded_change`: one entry of the session state, so a run looks
     them up without going through every key of the session."""
-    values = st.session_state.get(_SENT)
-    if not isinstance(values, dict):
-        values = {}
-        st.session_state[_SENT] = values
-    return values
+    return _session_dict(_SENT)
 
 
 def _drawn(key: str) -> bool:

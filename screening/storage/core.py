@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import URL, select
 from sqlalchemy.exc import IntegrityError
@@ -260,35 +260,18 @@ class StoreBase:
         """Add the next event of the screening's chain, keyed with the current audit key, and move
         the screening to its revision."""
         seq = row.revision + 1
-        plain = dict(payload)
-        message = event_message(
-            prev_hash=row.audit_head,
+        event = keyed_event(
+            self._keys,
             screening_id=row.id,
             seq=seq,
+            prev_hash=row.audit_head,
             kind=kind,
             at=now,
-            actor=actor_fields(user),
-            payload=plain,
+            user=user,
+            payload=payload,
         )
-        digest = keyed_hash(message, self._keys, self._keys.current)
-        assert digest is not None  # the current key always has a secret
-        session.add(
-            AuditEventRow(
-                screening_id=row.id,
-                seq=seq,
-                kind=kind,
-                at=now,
-                actor_id=user.id,
-                actor_name=user.name,
-                actor_role=user.role,
-                actor_authenticated=user.authenticated,
-                actor_credentials=user.credentials,
-                payload_json=canonical_json(plain),
-                prev_hash=row.audit_head,
-                hash=digest,
-                key_id=self._keys.current,
-            )
-        )
+        session.add(AuditEventRow(**event))
+        digest = event["hash"]
         row.revision = seq
         row.audit_head = digest
         if content:
@@ -326,6 +309,48 @@ class StoreBase:
             current_value=latest.old,
             also_changed=[change.label for change in ordered[1:]],
         )
+
+
+def keyed_event(  # noqa: PLR0913 - an event has these inputs, all by keyword
+    keys: AuditKeys,
+    *,
+    screening_id: str,
+    seq: int,
+    prev_hash: str,
+    kind: EventKind,
+    at: datetime,
+    user: User,
+    payload: Mapping[str, JsonValue],
+) -> dict[str, Any]:
+    """The columns of the event `seq` of a screening's chain after `prev_hash`, keyed with the
+    current audit key (the ordinary save adds it as an ORM row, the lean save inserts it)."""
+    plain = dict(payload)
+    message = event_message(
+        prev_hash=prev_hash,
+        screening_id=screening_id,
+        seq=seq,
+        kind=kind,
+        at=at,
+        actor=actor_fields(user),
+        payload=plain,
+    )
+    digest = keyed_hash(message, keys, keys.current)
+    assert digest is not None  # the current key always has a secret
+    return {
+        "screening_id": screening_id,
+        "seq": seq,
+        "kind": kind,
+        "at": at,
+        "actor_id": user.id,
+        "actor_name": user.name,
+        "actor_role": user.role,
+        "actor_authenticated": user.authenticated,
+        "actor_credentials": user.credentials,
+        "payload_json": canonical_json(plain),
+        "prev_hash": prev_hash,
+        "hash": digest,
+        "key_id": keys.current,
+    }
 
 
 def require_psychiatrist(user: User, action: str, screening_id: str) -> None:

@@ -28,8 +28,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from screening.storage.anchors import row_anchor
-from screening.storage.audit import actor_fields, event_message, keyed_hash
 from screening.storage.changes import Change
+from screening.storage.core import keyed_event
 from screening.storage.database import WRITE_OPTION
 from screening.storage.judge import Judge, State
 from screening.storage.keys import AuditKeys
@@ -151,41 +151,24 @@ class AnswerSaver:
         moved: dict[str, JsonValue] | None = (
             None if status == row["status"] else {"old": row["status"], "new": status}
         )
-        actor = actor_fields(user)
         events = []
         for index, change in enumerate(changes):
             payload = change.payload()
             if moved is not None and index == len(changes) - 1:
                 payload["status"] = moved
             seq = row["revision"] + 1
-            message = event_message(
-                prev_hash=row["audit_head"],
+            event = keyed_event(
+                self._keys,
                 screening_id=row["id"],
                 seq=seq,
+                prev_hash=row["audit_head"],
                 kind=change.kind,
                 at=now,
-                actor=actor,
+                user=user,
                 payload=payload,
             )
-            digest = keyed_hash(message, self._keys, self._keys.current)
-            assert digest is not None  # the current key always has a secret
-            events.append(
-                {
-                    "screening_id": row["id"],
-                    "seq": seq,
-                    "kind": change.kind,
-                    "at": now,
-                    "actor_id": user.id,
-                    "actor_name": user.name,
-                    "actor_role": user.role,
-                    "actor_authenticated": user.authenticated,
-                    "actor_credentials": user.credentials,
-                    "payload_json": canonical_json(payload),
-                    "prev_hash": row["audit_head"],
-                    "hash": digest,
-                    "key_id": self._keys.current,
-                }
-            )
+            events.append(event)
+            digest = event["hash"]
             row.update(revision=seq, audit_head=digest, content_revision=seq, updated_at=now)
         connection.execute(insert(_EVENTS), events)
         row.update(status=status, status_revision=row["content_revision"])

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from screening.storage.core import StoreBase
@@ -35,21 +35,6 @@ from screening.storage.search import search_conditions
 from screening.storage.values import check_date, check_decision, check_lifecycle, check_status
 
 MAX_LIST_LIMIT = 1000
-_EVENT_COLUMNS = (
-    "id",
-    "screening_id",
-    "seq",
-    "kind",
-    "at",
-    "actor_id",
-    "actor_name",
-    "actor_role",
-    "actor_authenticated",
-    "actor_credentials",
-    "payload_json",
-    "prev_hash",
-    "hash",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,28 +96,21 @@ class Reads(StoreBase):
         """The screening's revision and its audit events of one kind (e.g. "crisis_acknowledged"),
         oldest first. The events are read first: a revision read after them that is still the one
         the caller knows means no event came in between. Raises `NotFound` for an unknown id."""
-        columns = [AuditEventRow.__table__.c[name] for name in _EVENT_COLUMNS]
         query = (
-            select(*columns)
+            select(AuditEventRow.__table__)
             .where(AuditEventRow.screening_id == screening_id, AuditEventRow.kind == kind)
             .order_by(AuditEventRow.seq, AuditEventRow.id)
         )
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-            revision = connection.scalar(select(ScreeningRow.revision).where(ScreeningRow.id == screening_id))
-        if revision is None:
-            raise NotFound(screening_id)
-        return int(revision), [audit_event(row) for row in rows]
+            return _revision(connection, screening_id), [audit_event(row) for row in rows]
 
     def revision_of(self, screening_id: str) -> int:
         """The screening's revision now (one column of one row, without an ORM session): whether a
         screening kept in memory at some revision is still the stored one. Raises `NotFound` for
         an unknown id."""
         with self._engine.connect() as connection:
-            revision = connection.scalar(select(ScreeningRow.revision).where(ScreeningRow.id == screening_id))
-        if revision is None:
-            raise NotFound(screening_id)
-        return int(revision)
+            return _revision(connection, screening_id)
 
     def definition_files(self, sha256: str) -> dict[str, str]:
         """The questionnaire files stored under a pin's SHA-256, in the engine's order."""
@@ -234,6 +212,13 @@ class Reads(StoreBase):
             query = select(func.count()).select_from(matching.limit(cap).subquery())
         with self._reading() as session:
             return int(session.scalar(query) or 0)
+
+
+def _revision(connection: Connection, screening_id: str) -> int:
+    revision = connection.scalar(select(ScreeningRow.revision).where(ScreeningRow.id == screening_id))
+    if revision is None:
+        raise NotFound(screening_id)
+    return int(revision)
 
 
 def _list_conditions(
