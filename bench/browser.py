@@ -18,7 +18,10 @@ became settled, taken once it has stayed settled for a while (so a second run is
 the end, the database must hold every answer clicked, and both pages must show them.
 
 The bare script is `_bare_page`'s source and a call with the description (written as JSON, dates
-tagged), after `st.set_page_config(layout="wide")` as app.py sets it. PHQ-9 item 9 is answered "Not
+tagged), after `st.set_page_config(layout="wide")` as app.py sets it. At its first run it freezes
+its process's heap out of garbage collection, as the app does once its workflow is built
+(`ui/services.py`, `_freeze_heap`): Streamlit collects garbage fully after every run, and the
+ratio is meant to compare the pages' own work, not the size of what each process imported. PHQ-9 item 9 is answered "Not
 at all" and never clicked: a positive answer opens the suicide-risk dialog, which covers the page.
 
 Prints readable lines, then one JSON object as the very last line: `click_ratio` (median ours /
@@ -126,8 +129,19 @@ def _revive(value):
 
 {source}
 
+import gc  # noqa: E402
+
 import streamlit as st  # noqa: E402
 
+
+@st.cache_resource
+def _heap_frozen() -> bool:
+    gc.collect()
+    gc.freeze()
+    return True
+
+
+_heap_frozen()
 st.set_page_config(layout="wide")  # as app.py sets it; the description holds what the script draws
 _bare_page(_revive(json.loads(Path({description!r}).read_text(encoding="utf-8"))))
 """

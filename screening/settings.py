@@ -31,6 +31,7 @@ changed environment is seen without restarting the process.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -86,9 +87,20 @@ class Settings(BaseModel):
         )
 
 
+_VARIABLES = (DATABASE_URL_ENV, QUESTIONNAIRES_ENV, CLINIC_FILE_ENV, AUDIT_KEYS_ENV, AUDIT_KEY_FILE_ENV)
+
+
 def current() -> Settings:
-    """The settings as the environment gives them now."""
-    return Settings.from_environment(os.environ)
+    """The settings as the environment gives them now (the variables are read on every call; the
+    settings of values seen before are reused, being frozen: the app asks on every page run)."""
+    return _settings_of(tuple(os.environ.get(name) for name in _VARIABLES))
+
+
+@functools.lru_cache(maxsize=16)
+def _settings_of(values: tuple[str | None, ...]) -> Settings:
+    return Settings.from_environment(
+        {name: value for name, value in zip(_VARIABLES, values, strict=True) if value is not None}
+    )
 
 
 def default_database_path() -> Path:

@@ -124,6 +124,8 @@ def restart_server() -> None:
     """Forget everything the app caches per process, as a server restart does: the workflow (its
     database connections closed first), the questionnaires and the clinic settings."""
     services.workflow().close()
+    services.reload_catalog()
+    services.reload_settings()
     st.cache_resource.clear()
 
 

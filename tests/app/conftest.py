@@ -43,8 +43,8 @@ def app_env(
     # The workflow is cached per database and questionnaire folder; the settings under a key that
     # does not name this test's file. The questionnaire catalog is cached per folder, so it is kept
     # (loading it takes most of a second).
-    services._settings.clear()
+    services.reload_settings()
     yield AppEnv(database_url, clinic_file, tmp_path)
     services.workflow().close()
-    services._workflow.clear()
-    services._settings.clear()
+    services.forget_workflow()
+    services.reload_settings()

@@ -28,7 +28,7 @@ crisis_lines:
 
 def test_crisis_banner_shows_the_clinics_numbers_only(app_env: AppEnv) -> None:
     app_env.clinic_file.write_text(CLINIC_112, encoding="utf-8")
-    services._settings.clear()
+    services.reload_settings()
     answers = {key: value for key, value in COMPLETE_ANSWERS.items() if not key.startswith("asq_")}
     with app_env.workflow() as workflow:
         identifier = seed_screening(workflow, answers)

@@ -108,7 +108,7 @@ def test_a_tuesday_thursday_clinic(app_env: AppEnv) -> None:
         app_env.clinic_file.read_text(encoding="utf-8") + "treatment_days: [tuesday, thursday]\n",
         encoding="utf-8",
     )
-    services._settings.clear()
+    services.reload_settings()
     at = _review(app_env, _answers(), protocol=ESKETAMINE, start_date="2026-12-01")
     text = all_text(at)
     line = next(part for part in text.split("\n") if part.startswith("**Sessions:**"))
@@ -124,7 +124,7 @@ def test_a_bad_treatment_days_list_is_one_line_and_monday_to_friday_is_used(app_
         app_env.clinic_file.read_text(encoding="utf-8") + "treatment_days: [monday, caturday]\n",
         encoding="utf-8",
     )
-    services._settings.clear()
+    services.reload_settings()
     at = _review(app_env, _answers(), protocol=IV, weight_basis="actual", start_date="2026-12-07")
     errors = [as_read(str(e.value)) for e in at.sidebar.error]
     assert len(errors) == 1

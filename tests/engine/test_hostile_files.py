@@ -151,11 +151,11 @@ def app_with_clinic_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("SCREENING_DATABASE_URL", f"sqlite:///{tmp_path / 'screenings.db'}")
     monkeypatch.setenv("SCREENING_CLINIC_FILE", str(clinic))
     monkeypatch.delenv("SCREENING_QUESTIONNAIRES", raising=False)
-    services._settings.clear()
+    services.reload_settings()
     yield clinic
     services.workflow().close()
-    services._workflow.clear()
-    services._settings.clear()
+    services.forget_workflow()
+    services.reload_settings()
 
 
 @pytest.mark.parametrize("case", ["alias-bomb", "deeper-than-recursion"])
