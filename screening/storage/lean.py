@@ -25,7 +25,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 
 from screening.storage.anchors import row_anchor
 from screening.storage.changes import Change
@@ -62,6 +62,29 @@ _MOVED = (
 )
 """The screening's columns an answer moves on."""
 
+# The statements, built once: built on every save, their construction and cache keys cost as much
+# as running them. Parameters are named `p_…` (a name of a column is the column's own parameter).
+_LOCK = select(_SCREENINGS).where(_SCREENINGS.c.id == bindparam("p_id")).with_for_update()
+_STORED = select(_ANSWERS.c.item_id, _ANSWERS.c.value_json, _ANSWERS.c.revision).where(
+    _ANSWERS.c.screening_id == bindparam("p_id")
+)
+_REVIEW = select(_REVIEWS.c.review_json, _REVIEWS.c.revision).where(
+    _REVIEWS.c.screening_id == bindparam("p_id")
+)
+_CHANGE_ANSWER = (
+    update(_ANSWERS)
+    .where(_ANSWERS.c.screening_id == bindparam("p_id"), _ANSWERS.c.item_id == bindparam("p_item"))
+    .values(value_json=bindparam("p_value"), revision=bindparam("p_revision"))
+)
+_ADD_ANSWER = insert(_ANSWERS)
+_ADD_EVENTS = insert(_EVENTS)
+_MOVE = (
+    update(_SCREENINGS)
+    .where(_SCREENINGS.c.id == bindparam("p_id"))
+    .values({name: bindparam(f"p_{name}") for name in _MOVED})
+)
+_FILES = select(_DEFINITIONS.c.files_json).where(_DEFINITIONS.c.sha256 == bindparam("p_sha256"))
+
 Stored = dict[str, tuple[str | None, int]]
 """The stored answers: item id -> (canonical JSON or None once cleared, revision)."""
 
@@ -96,22 +119,14 @@ class AnswerSaver:
                 return None
             stored: Stored = {
                 item: (value, revision)
-                for item, value, revision in connection.execute(
-                    select(_ANSWERS.c.item_id, _ANSWERS.c.value_json, _ANSWERS.c.revision).where(
-                        _ANSWERS.c.screening_id == screening_id
-                    )
-                )
+                for item, value, revision in connection.execute(_STORED, {"p_id": screening_id})
             }
             changes = _changes(stored, answers)
             if not changes or any(change.conflicts_with(base_revision) for change in changes):
                 return None
             others_changed = row["content_revision"] > base_revision
             values, revisions = _apply(connection, screening_id, stored, changes, first=row["revision"] + 1)
-            review_row = connection.execute(
-                select(_REVIEWS.c.review_json, _REVIEWS.c.revision).where(
-                    _REVIEWS.c.screening_id == screening_id
-                )
-            ).first()
+            review_row = connection.execute(_REVIEW, {"p_id": screening_id}).first()
             review = json_object(review_row.review_json) if review_row is not None else None
             state = _state(connection, row, values, revisions, review)
             status = check_status(self._judge.status(state))
@@ -170,21 +185,15 @@ class AnswerSaver:
             events.append(event)
             digest = event["hash"]
             row.update(revision=seq, audit_head=digest, content_revision=seq, updated_at=now)
-        connection.execute(insert(_EVENTS), events)
+        connection.execute(_ADD_EVENTS, events)
         row.update(status=status, status_revision=row["content_revision"])
         row["anchor_key_id"], row["anchor"] = row_anchor(self._keys, row.__getitem__)
-        connection.execute(
-            update(_SCREENINGS)
-            .where(_SCREENINGS.c.id == row["id"])
-            .values({name: row[name] for name in _MOVED})
-        )
+        connection.execute(_MOVE, {"p_id": row["id"], **{f"p_{name}": row[name] for name in _MOVED}})
 
 
 def _locked(connection: Connection, screening_id: str, base_revision: int) -> dict[str, Any] | None:
     """The screening's row, locked, when it can take an ordinary save against `base_revision`."""
-    locked = connection.execute(
-        select(_SCREENINGS).where(_SCREENINGS.c.id == screening_id).with_for_update()
-    ).first()
+    locked = connection.execute(_LOCK, {"p_id": screening_id}).first()
     if locked is None:
         return None
     row: dict[str, Any] = dict(locked._mapping)
@@ -216,15 +225,18 @@ def _apply(
         text = None if change.new is None else canonical_json(change.new)
         if item in stored:
             connection.execute(
-                update(_ANSWERS)
-                .where(_ANSWERS.c.screening_id == screening_id, _ANSWERS.c.item_id == item)
-                .values(value_json=text, revision=first + offset)
+                _CHANGE_ANSWER,
+                {"p_id": screening_id, "p_item": item, "p_value": text, "p_revision": first + offset},
             )
         else:
             connection.execute(
-                insert(_ANSWERS).values(
-                    screening_id=screening_id, item_id=item, value_json=text, revision=first + offset
-                )
+                _ADD_ANSWER,
+                {
+                    "screening_id": screening_id,
+                    "item_id": item,
+                    "value_json": text,
+                    "revision": first + offset,
+                },
             )
         revisions[item] = first + offset
         if change.new is None:
@@ -247,7 +259,7 @@ def _state(
     def files() -> dict[str, str]:
         if not connection.in_transaction():  # kept past its write: it would read outside the lock
             raise RuntimeError("State.files() can only be read while the write that judges it runs.")
-        text = connection.scalar(select(_DEFINITIONS.c.files_json).where(_DEFINITIONS.c.sha256 == sha256))
+        text = connection.scalar(_FILES, {"p_sha256": sha256})
         return dict(json.loads(text or "[]"))
 
     return State(

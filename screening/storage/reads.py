@@ -6,8 +6,20 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from screening.storage.core import StoreBase
@@ -96,13 +108,8 @@ class Reads(StoreBase):
         """The screening's revision and its audit events of one kind (e.g. "crisis_acknowledged"),
         oldest first. The events are read first: a revision read after them that is still the one
         the caller knows means no event came in between. Raises `NotFound` for an unknown id."""
-        query = (
-            select(AuditEventRow.__table__)
-            .where(AuditEventRow.screening_id == screening_id, AuditEventRow.kind == kind)
-            .order_by(AuditEventRow.seq, AuditEventRow.id)
-        )
         with self._engine.connect() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(_EVENTS_OF_KIND, {"p_id": screening_id, "p_kind": kind}).all()
             return _revision(connection, screening_id), [audit_event(row) for row in rows]
 
     def revision_of(self, screening_id: str) -> int:
@@ -214,8 +221,19 @@ class Reads(StoreBase):
             return int(session.scalar(query) or 0)
 
 
+_SCREENINGS = cast(Table, ScreeningRow.__table__)
+_REVISION = select(_SCREENINGS.c.revision).where(_SCREENINGS.c.id == bindparam("p_id"))
+"""The revision of one screening, built once: the pages ask for it on every run."""
+_EVENTS = cast(Table, AuditEventRow.__table__)
+_EVENTS_OF_KIND = (
+    select(_EVENTS)
+    .where(_EVENTS.c.screening_id == bindparam("p_id"), _EVENTS.c.kind == bindparam("p_kind"))
+    .order_by(_EVENTS.c.seq, _EVENTS.c.id)
+)
+
+
 def _revision(connection: Connection, screening_id: str) -> int:
-    revision = connection.scalar(select(ScreeningRow.revision).where(ScreeningRow.id == screening_id))
+    revision = connection.scalar(_REVISION, {"p_id": screening_id})
     if revision is None:
         raise NotFound(screening_id)
     return int(revision)
