@@ -103,12 +103,16 @@ class Compare(_CompareFields):
     @property
     def target(self) -> tuple[str, str]:
         """(kind, id) of what is compared: kind is item, score, derived or field."""
-        return self._target
+        # read from pydantic's store of private attributes directly: `self._target` first fails
+        # the ordinary lookup and then goes through `BaseModel.__getattr__`, on every evaluation
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]  # set by the validator
+        return private["_target"]  # type: ignore[no-any-return]  # a tuple, as the validator set it
 
     @property
     def operator(self) -> tuple[str, Any]:
         """(operator key as written in YAML, operand)."""
-        return self._operator
+        private: dict[str, Any] = self.__pydantic_private__  # type: ignore[assignment]  # set by the validator
+        return private["_operator"]  # type: ignore[no-any-return]  # a tuple, as the validator set it
 
 
 class Answered(Frozen):
