@@ -162,7 +162,10 @@ def section_index(count: int) -> int:
 
 
 def set_section(index: int, identifier: str | None = None) -> None:
-    st.query_params[SECTION_PARAM] = str(index)
+    # Setting a query parameter sends the browser a message (and a new address) even when the
+    # value is the same: the intake asks on every run, so only a change is written.
+    if st.query_params.get(SECTION_PARAM) != str(index):
+        st.query_params[SECTION_PARAM] = str(index)
     identifier = identifier or screening_id()
     if identifier:
         st.session_state[_SECTIONS.format(screening_id=identifier)] = index
