@@ -17,18 +17,11 @@ if user is None:
 locked = user is not None and lock.session_locked()
 # The pages are registered before the sign-in check, so the page named in the URL (a refresh, a
 # shared link) is still the one shown once the user has signed in, not the default page.
-setup = [st.Page(pages.QUESTIONNAIRES, title="Questionnaires", icon=":material/rule:")]
-if user is not None and services.administers(user):  # the clinic's administrators only
-    setup.append(st.Page(pages.SETUP, title="Clinic settings", icon=":material/settings:"))
+administrator = user is not None and services.administers(user)  # sees the clinic settings
 navigation = st.navigation(
     {
-        "Screening": [
-            st.Page(pages.SCREENINGS, title="Screenings", icon=":material/list:", default=True),
-            st.Page(pages.INTAKE, title="Intake", icon=":material/assignment:"),
-            st.Page(pages.REVIEW, title="Review and sign", icon=":material/fact_check:"),
-            st.Page(pages.DOCUMENTS, title="Documents", icon=":material/picture_as_pdf:"),
-        ],
-        "Setup": setup,
+        section: [st.Page(e.path, title=e.title, icon=e.icon, default=e.default) for e in entries]
+        for section, entries in pages.menu(administrator).items()
     },
     position="sidebar" if user is not None and not locked else "hidden",
 )

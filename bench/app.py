@@ -11,7 +11,10 @@
    the event area, with the same keys, labels, options, values and text) and drawn with plain
    Streamlit calls (`_bare_page`). After every turn both trees must be equal (`tree_signature`:
    the same elements, blocks and keys in the same places, so the same delta messages);
-   tests/app/test_bench_trees.py keeps it so. The answers changed are those that leave the
+   tests/app/test_bench_trees.py keeps it so. Like app.py, the bare script also runs
+   `st.navigation` over the app's pages (`ui.pages.menu`; it draws the intake, the others are
+   empty) and the idle check's fragment (`ui.lock`), so it sends the same messages around the
+   elements too (`bench/browser.py` counts them on both sides). The answers changed are those that leave the
    suicide-risk alert as it is (the tree then keeps its shape). The medians of both and their
    ratio (ours / bare; the goal is at most 1.3) are reported. Both sides pay AppTest's own cost;
    scripts are compiled once and kept, as `streamlit run` keeps them (AppTest alone would
@@ -55,6 +58,7 @@ from screening.loading import BUNDLED_DIRECTORY, Catalog, load_catalog  # noqa: 
 from screening.model import BooleanItem, ChoiceItem  # noqa: E402
 from screening.storage import User  # noqa: E402
 from screening.workflow import Workflow  # noqa: E402
+from ui import lock, pages  # noqa: E402
 
 INTAKE_ID = "ketamine-trd-intake"
 GOAL = 1.3
@@ -185,14 +189,44 @@ def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, PLR0915, UP037 - 
         else:
             raise ValueError(f"cannot draw {kind!r}")
 
-    for root, nodes in page["roots"].items():
-        if root == "sidebar":
-            with st.sidebar:
+    def roots() -> None:
+        for root, nodes in page["roots"].items():
+            if root == "sidebar":
+                with st.sidebar:
+                    for node in nodes:
+                        draw(node)
+            else:
                 for node in nodes:
                     draw(node)
-        else:
-            for node in nodes:
-                draw(node)
+
+    # As app.py: the navigation over the same pages (this one drawn, the others never run), the
+    # idle check's fragment (which draws nothing), then the page: the same messages as the app's.
+    @st.fragment(run_every=page["check_every"])
+    def watch() -> None:
+        pass
+
+    def other() -> None:
+        pass
+
+    drawn = page["drawn"]
+    navigation = st.navigation(
+        {
+            section: [
+                st.Page(
+                    roots if url == drawn else other,
+                    title=title,
+                    icon=icon,
+                    url_path=url,
+                    default=url == drawn,
+                )
+                for url, title, icon in entries
+            ]
+            for section, entries in page["menu"].items()
+        },
+        position="sidebar",
+    )
+    watch()
+    navigation.run()
 
 
 _ALERTS = {"error", "warning", "info", "success"}
@@ -304,10 +338,30 @@ def _bare_description(at: AppTest) -> dict[str, Any]:
     """What the page drew (every element of the main area, the sidebar and the event area, where
     dialogs and scripts go), as plain JSON-able data for `_bare_page`."""
     roots = {name: at._tree.children[index] for index, name in enumerate(("main", "sidebar", "event"))}
+    described = {
+        name: [_describe_node(child) for child in root.children.values()] for name, root in roots.items()
+    }
+    # The main area's first block is the idle check's fragment (app.py, `lock.watch`), empty: the
+    # bare page draws it as a fragment itself.
+    idle_check: dict[str, Any] = {
+        "k": "container",
+        "key": None,
+        "border": False,
+        "horizontal": False,
+        "c": [],
+    }
+    assert described["main"][:1] == [idle_check], "the page does not start with the idle check"
+    described["main"] = described["main"][1:]
     return {
-        "roots": {
-            name: [_describe_node(child) for child in root.children.values()] for name, root in roots.items()
-        }
+        "roots": described,
+        # the app's navigation as the benchmarks' user sees it (their clinic files name no
+        # administrator), each page by its address, and the idle check's period
+        "menu": {
+            section: [[Path(entry.path).stem, entry.title, entry.icon] for entry in entries]
+            for section, entries in pages.menu(administrator=False).items()
+        },
+        "drawn": Path(pages.INTAKE).stem,
+        "check_every": lock.CHECK_EVERY.total_seconds(),
     }
 
 

@@ -21,11 +21,14 @@ The bare script is `_bare_page`'s source and a call with the description (writte
 tagged), after `st.set_page_config(layout="wide")` as app.py sets it. At its first run it freezes
 its process's heap out of garbage collection, as the app does once its workflow is built
 (`ui/services.py`, `_freeze_heap`): Streamlit collects garbage fully after every run, and the
-ratio is meant to compare the pages' own work, not the size of what each process imported. PHQ-9 item 9 is answered "Not
-at all" and never clicked: a positive answer opens the suicide-risk dialog, which covers the page.
+ratio is meant to compare the pages' own work, not the size of what each process imported.
+PHQ-9 item 9 is answered "Not at all" and never clicked: a positive answer opens the suicide-risk
+dialog, which covers the page.
 
 Prints readable lines, then one JSON object as the very last line: `click_ratio` (median ours /
-median bare; the goal is at most 1.2), `click_ms` (the medians), `clicks` (timed clicks per side).
+median bare; the goal is at most 1.2), `click_ms` (the medians), `clicks` (timed clicks per side),
+`runs_per_click` and `messages_per_click` (the server's messages a click caused, medians: the same
+on both sides when the bare script draws the same page).
 """
 
 from __future__ import annotations
@@ -232,7 +235,10 @@ class Side:
     times: list[float] = field(default_factory=list)
     runs: list[int] = field(default_factory=list)
     """Script runs each click caused (2 when a run calls `st.rerun()`)."""
+    messages: list[int] = field(default_factory=list)
+    """Messages from the server each click caused (the same on both sides: the same page)."""
     _ended: list[int] = field(default_factory=list)  # script_finished statuses since the click
+    _received: int = 0  # messages since the click
 
     def __post_init__(self) -> None:
         self.page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
@@ -242,6 +248,7 @@ class Side:
             return
         message = ForwardMsg()
         message.ParseFromString(payload)
+        self._received += 1
         if message.WhichOneof("type") == "script_finished":
             self._ended.append(message.script_finished)
 
@@ -250,20 +257,21 @@ class Side:
             '[data-testid="stRadioOption"]', has_text=re.compile(f"^{re.escape(label)}$")
         )
 
-    def click(self, key: str, label: str) -> tuple[float, int]:
+    def click(self, key: str, label: str) -> tuple[float, int, int]:
         """Click the option `label` of the radio `key`; the milliseconds from the click until the
-        page settled, and the number of script runs the click caused."""
+        page settled, and the numbers of script runs and of messages the click caused."""
         self.page.bring_to_front()
         self.page.evaluate(_PROBE)
         self.page.evaluate(_ARM)
         self._ended.clear()
+        self._received = 0
         self.option(key, label).click()
         deadline = time.monotonic() + CLICK_TIMEOUT_MS / 1000
         while not _FINISHED.intersection(self._ended):
             assert time.monotonic() < deadline, f"{self.name}: no run finished after the click"
             self.page.wait_for_timeout(10)  # lets Playwright deliver the frames meanwhile
         self.page.wait_for_function(_DONE, arg=QUIET_MS, timeout=CLICK_TIMEOUT_MS)
-        return float(self.page.evaluate(_ELAPSED)), len(self._ended)
+        return float(self.page.evaluate(_ELAPSED)), len(self._ended), self._received
 
     def shown(self, key: str) -> str:
         checked = self.page.locator(f".{css_key(key)}").locator(
@@ -320,10 +328,11 @@ def bench_clicks(
         label = widget["options"][position]
         final[widget["key"]] = label
         for side in (ours, bare) if turn % 2 else (bare, ours):  # neither side always goes first
-            elapsed, runs = side.click(widget["key"], label)
+            elapsed, runs, messages = side.click(widget["key"], label)
             if turn > warmup:
                 side.times.append(elapsed)
                 side.runs.append(runs)
+                side.messages.append(messages)
         if turn % 10 == 0:
             print(f"  {turn:3d} clicks on each side", flush=True)
     return final
@@ -406,6 +415,7 @@ def run(options: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "ours": ours.times,
         "bare": bare.times,
         "runs": {side.name: statistics.mean(side.runs) for side in (ours, bare)},
+        "messages": {side.name: statistics.median(side.messages) for side in (ours, bare)},
     }
 
 
@@ -428,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {name}: median {statistics.median(times):7.1f} ms, "
             f"min {times[0]:7.1f} ms, max {times[-1]:7.1f} ms ({len(times)} clicks, "
-            f"{result['runs'][name]:.2f} script runs per click)"
+            f"{result['runs'][name]:.2f} script runs and {result['messages'][name]:g} messages per click)"
         )
     verdict = "meets" if ratio <= GOAL else "misses"
     print(f"  ratio ours / bare: {ratio:.2f} ({verdict} the goal of {GOAL})")
@@ -440,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         "section": result["section"],
         "widgets": result["widgets"],
         "runs_per_click": {name: round(value, 2) for name, value in result["runs"].items()},
+        "messages_per_click": result["messages"],
     }
     print(json.dumps(summary, sort_keys=True))
     return 0
