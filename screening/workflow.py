@@ -109,6 +109,7 @@ class _Kept:
         self._lock = threading.Lock()
         self._screenings: OrderedDict[str, Screening] = OrderedDict()
         self._alerts: OrderedDict[tuple[str, int], tuple[CrisisAlert, ...]] = OrderedDict()
+        self._acknowledgements: OrderedDict[tuple[str, int], tuple[AuditEvent, ...]] = OrderedDict()
 
     def screening(self, screening_id: str, revision: int) -> Screening | None:
         with self._lock:
@@ -137,6 +138,25 @@ class _Kept:
             self._alerts[(screening_id, revision)] = alerts
             while len(self._alerts) > self._size:
                 self._alerts.popitem(last=False)
+
+    def acknowledgements(self, screening_id: str, revision: int) -> tuple[AuditEvent, ...] | None:
+        with self._lock:
+            return self._acknowledgements.get((screening_id, revision))
+
+    def keep_acknowledgements(
+        self, screening_id: str, revision: int, acknowledgements: tuple[AuditEvent, ...]
+    ) -> None:
+        with self._lock:
+            self._acknowledgements[(screening_id, revision)] = acknowledgements
+            while len(self._acknowledgements) > self._size:
+                self._acknowledgements.popitem(last=False)
+
+    def carry_acknowledgements(self, screening_id: str, before: int, after: int) -> None:
+        """The acknowledgements kept at revision `before` are those at `after`: every event in
+        between is one answer write's own (answers acknowledge nothing)."""
+        known = self.acknowledgements(screening_id, before)
+        if known is not None:
+            self.keep_acknowledgements(screening_id, after, known)
 
 
 class Workflow:
@@ -271,6 +291,8 @@ class Workflow:
         current = self.get(screening_id)
         check_answers(current.definition, plain, assessed_on=current.detail.assessed_on)
         result = self.store.set_answers(screening_id, plain, user=user, base_revision=base_revision)
+        if result.previous_revision is not None:  # the write's own events only, since that revision
+            self._kept.carry_acknowledgements(screening_id, result.previous_revision, result.latest_revision)
         return self._written(result)
 
     def set_assessed_on(
@@ -379,11 +401,18 @@ class Workflow:
         kept = self._kept.alerts(screening.id, screening.revision)
         if kept is not None:
             return list(kept)
-        revision, acknowledgements = self.store.events_of_kind(screening.id, "crisis_acknowledged")
         answer_revisions = screening.detail.answer_revisions
-        alerts = crisis_alerts(screening.definition, screening.assessment, answer_revisions, acknowledgements)
-        if revision == screening.revision:  # the acknowledgements read are those of that revision
-            self._kept.keep_alerts(screening.id, screening.revision, tuple(alerts))
+        acknowledgements = self._kept.acknowledgements(screening.id, screening.revision)
+        if acknowledgements is None:
+            revision, read = self.store.events_of_kind(screening.id, "crisis_acknowledged")
+            if revision != screening.revision:  # the screening moved on: not those of its revision
+                return crisis_alerts(screening.definition, screening.assessment, answer_revisions, read)
+            acknowledgements = tuple(read)
+            self._kept.keep_acknowledgements(screening.id, revision, acknowledgements)
+        alerts = crisis_alerts(
+            screening.definition, screening.assessment, answer_revisions, list(acknowledgements)
+        )
+        self._kept.keep_alerts(screening.id, screening.revision, tuple(alerts))
         return alerts
 
     # ------------------------------------------------------------------ the trail

@@ -130,6 +130,7 @@ class AnswerSaver:
             review = json_object(review_row.review_json) if review_row is not None else None
             state = _state(connection, row, values, revisions, review)
             status = check_status(self._judge.status(state))
+            previous_revision = row["revision"]
             self._record(connection, row, changes, status, user=user, now=now)
 
         detail = ScreeningDetail(
@@ -149,6 +150,7 @@ class AnswerSaver:
             changed=True,
             others_changed=others_changed,
             screening=detail,
+            previous_revision=previous_revision,
         )
 
     def _record(

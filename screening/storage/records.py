@@ -202,6 +202,10 @@ class WriteResult:
     # the screening as this write left it (without events and files), read inside the write's own
     # transaction: a writer keeps it instead of reading the screening back
     screening: ScreeningDetail | None = field(default=None, repr=False, compare=False)
+    # the screening's revision right before this write, read under the write's lock (when given,
+    # every revision after it up to `latest_revision` is this write's own): what a writer knew of
+    # the screening at that revision holds at the new one, but what the write changed
+    previous_revision: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,8 @@ only when an answer that raises the alert changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from screening.workflow import Refused, Workflow
@@ -95,3 +97,43 @@ def test_a_discarded_screening_cannot_be_acknowledged(wf: Workflow) -> None:
     gone = wf.discard(screening.id, user=COORDINATOR, base_revision=screening.revision, reason="Duplicate")
     with pytest.raises(Refused):
         wf.acknowledge_crisis(screening.id, [PHQ9_ITEM9], user=COORDINATOR, base_revision=gone.revision)
+
+
+def test_an_answer_carries_the_acknowledgements_it_knew_to_its_revision(
+    wf: Workflow, open_workflow: Callable[[], Workflow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The alerts after one's own answer come without reading the acknowledgements again (the
+    answer acknowledged nothing), and say what a fresh read says."""
+    screening = draft(wf, {"phq9_9": "several_days"})
+    wf.acknowledge_crisis(screening.id, [PHQ9_ITEM9], user=COORDINATOR, base_revision=screening.revision)
+    current = wf.get(screening.id)
+    assert _pending(wf, screening.id) == []  # read, and kept at this revision
+    saved = wf.answer(
+        screening.id, {"phq9_2": "several_days"}, user=COORDINATOR, base_revision=current.revision
+    )
+
+    def read_again(*_args: object) -> None:
+        raise AssertionError("the acknowledgements were read again")
+
+    monkeypatch.setattr(wf.store, "events_of_kind", read_again)
+    carried = wf.crisis_alerts(wf.get(screening.id))
+    monkeypatch.undo()
+    fresh = open_workflow()
+    assert carried == fresh.crisis_alerts(fresh.get(screening.id))
+    assert [(alert.flag.id, alert.acknowledged) for alert in carried] == [(PHQ9_ITEM9, True)]
+    assert saved.revision == current.revision + 1
+
+
+def test_an_acknowledgement_by_somebody_else_before_an_answer_is_read(
+    wf: Workflow, open_workflow: Callable[[], Workflow]
+) -> None:
+    """What one knew of the acknowledgements is not carried past somebody else's: the answer's
+    write started from a later revision than the one it was known at."""
+    screening = draft(wf, {"phq9_9": "several_days"})
+    assert _pending(wf, screening.id) == [PHQ9_ITEM9]  # kept at this revision: not acknowledged
+    colleague = open_workflow()
+    colleague.acknowledge_crisis(
+        screening.id, [PHQ9_ITEM9], user=PSYCHIATRIST, base_revision=screening.revision
+    )
+    wf.answer(screening.id, {"phq9_2": "several_days"}, user=COORDINATOR, base_revision=screening.revision)
+    assert _pending(wf, screening.id) == []
