@@ -411,6 +411,14 @@ def _timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def gray_step(turn: int) -> tuple[int, int]:
+    """Turn `turn` (counted from 1) of a Gray code: the position that changes (the lowest set bit
+    of `turn`) and its new state (1 flipped, 0 back). Turns 1 to 2**n - 1 over n positions reach
+    every set of states once, so no set comes back and nothing computed earlier can be reused."""
+    bit = (turn & -turn).bit_length() - 1
+    return bit, (turn ^ (turn >> 1)) >> bit & 1
+
+
 def _choices(definition: Definition, item: ChoiceItem | BooleanItem) -> list[Any]:
     """The stored values an item's widget offers, in the widget's order."""
     if isinstance(item, BooleanItem):
@@ -446,10 +454,8 @@ def bench_rerun(
     bare_times: list[float] = []
     expected: dict[str, Any] = {}
     for turn in range(1, repeats + 4):  # the first three turns warm up both sides
-        bit = (turn & -turn).bit_length() - 1
-        state = turn ^ (turn >> 1)
+        bit, flipped = gray_step(turn)
         item, key = items[bit], keys[bit]
-        flipped = state >> bit & 1
         # the seeded answer is the second choice (or "no"); the other value is the third (or "yes")
         position = (1 - flipped) if isinstance(item, BooleanItem) else 1 + flipped
         value = _choices(definition, item)[position]
@@ -494,10 +500,10 @@ def bench_save(workflow: Workflow, identifier: str, definition: Definition, save
     revision = workflow.get(identifier).revision
     times: list[float] = []
     for turn in range(1, saves + 6):
-        bit = (turn & -turn).bit_length() - 1
+        bit, flipped = gray_step(turn)
         item = definition.items[SAVED_ITEMS[bit]]
         assert isinstance(item, ChoiceItem)
-        value = definition.options(item)[1 + ((turn ^ (turn >> 1)) >> bit & 1)].code  # second or third
+        value = definition.options(item)[1 + flipped].code  # the second option or the third
         start = time.perf_counter()
         screening = workflow.answer(identifier, {item.id: value}, user=USER, base_revision=revision)
         elapsed = time.perf_counter() - start

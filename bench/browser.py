@@ -57,7 +57,7 @@ if str(ROOT) not in sys.path:
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 from bench.app import _answers as complete_answers  # noqa: E402
-from bench.app import _bare_description, _bare_page, intake_page  # noqa: E402
+from bench.app import _bare_description, _bare_page, gray_step, intake_page  # noqa: E402
 from screening.definition import Definition  # noqa: E402
 from screening.loading import BUNDLED_DIRECTORY, load_catalog  # noqa: E402
 from screening.model import BooleanItem, ChoiceItem  # noqa: E402
@@ -314,8 +314,7 @@ def _turns(count: int, widgets: list[dict[str, Any]]) -> Iterator[tuple[int, dic
     turn of a widget moving it from the second option to the third, the next back, and so on."""
     assert count < 2 ** len(widgets), "more turns than distinct answer sets"
     for turn in range(1, count + 1):
-        bit = (turn & -turn).bit_length() - 1
-        flipped = (turn ^ (turn >> 1)) >> bit & 1
+        bit, flipped = gray_step(turn)
         yield turn, widgets[bit], 1 + flipped
 
 
