@@ -110,10 +110,10 @@ def settle(page: Any) -> None:
     finished, so in a fresh browser profile a page can be "finished" with its buttons not there yet.
 
     All of that must hold for `SETTLE_QUIET_MS` without a break. A run that calls `st.rerun()` (the
-    intake's section reruns the whole page when what is drawn around it changed) ends "not
-    running", with the previous run's elements neither stale nor removed, just before the next run
-    starts; and the first message of a run a click caused can reach the page after the answer is
-    already in the database. A page that is only between two runs does not stay settled."""
+    suicide-risk acknowledgement, the idle lock) ends "not running", with the previous run's
+    elements neither stale nor removed, just before the next run starts; and the first message of
+    a run a click caused can reach the page after the answer is already in the database. A page
+    that is only between two runs does not stay settled."""
     page.wait_for_function(
         """([token, quiet]) => {
             const app = document.querySelector('[data-testid="stApp"]');
