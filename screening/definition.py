@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from screening.dependencies import Dependents
 from screening.model import (
     ChoiceItem,
     ChoiceSet,
@@ -89,6 +90,12 @@ class Definition:
     @cached_property
     def sha256(self) -> str:
         return content_sha256(self.files)
+
+    @cached_property
+    def dependents(self) -> Dependents:
+        """What an answer to each item can change (`screening.dependencies`), for the incremental
+        assessment."""
+        return Dependents(self)
 
     def parts(self) -> Iterator[Questionnaire]:
         """The main questionnaire first, then the included instruments."""

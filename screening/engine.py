@@ -22,10 +22,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import Any
 
-from screening.answers import Ref, validate_answers
+from screening.answers import Problem, Ref, validate_answers
 from screening.assessment import (
     SEVERITY_ORDER,
     Assessment,
@@ -38,14 +39,14 @@ from screening.assessment import (
 from screening.definition import Definition
 from screening.describe import describe
 from screening.evaluator import Evaluator, apply_operator
-from screening.model import AgeYears, GroupItem, Score, ScoreTerm
+from screening.model import AgeYears, GroupItem, Requirement, Rule, Score, ScoreTerm
 from screening.review import check_review
 from screening.vocabulary import Status
 from screening.yamlsource import collection_paused
 
 # `Evaluator` and `apply_operator` live in `screening.evaluator`; they are re-exported here for
 # the modules that import them from the engine.
-__all__ = ["Evaluator", "apply_operator", "assess", "score_range", "term_range"]
+__all__ = ["Evaluator", "apply_operator", "assess", "reassess", "score_range", "term_range"]
 
 # ------------------------------------------------------------------------------ the assessment
 
@@ -61,72 +62,143 @@ def assess(
     """Assess one set of answers (and optionally the psychiatrist's review). Never raises on input."""
     values, problems = validate_answers(definition, answers, assessed_on=assessed_on)
     evaluator = Evaluator(definition, values, assessed_on)
-
-    items = _item_states(definition, evaluator)
-    missing_refs = _missing(definition, evaluator)
-    if assessed_on is None and any(isinstance(d, AgeYears) for d in definition.derived.values()):
-        missing_refs.insert(0, Ref("assessed_on"))
-    missing = [ref.path for ref in missing_refs]
-
-    scores: dict[str, ScoreResult] = {}
-    for score_id, spec in definition.scores.items():
-        label, meaning = evaluator.band(score_id)
-        low, high = score_range(definition, spec) or (None, None)
-        scores[score_id] = ScoreResult(
-            id=score_id,
-            title=spec.title,
-            value=_tidy(evaluator.score(score_id)),
-            band=label,
-            band_meaning=meaning,
-            minimum=low,
-            maximum=high,
-        )
+    # in this order, as always: in a definition with a cycle (which the checker refuses) what a
+    # member of the cycle evaluates to depends on what was evaluated first
+    items = {item_id: _item_state(definition, evaluator, item_id) for item_id in definition.items}
+    missing_refs = _date_missing(definition, assessed_on)
+    for item_id in definition.items:
+        missing_refs.extend(_missing_of(definition, evaluator, item_id))
+    scores = {score_id: _score_result(definition, evaluator, score_id) for score_id in definition.scores}
     derived = {derived_id: _tidy(evaluator.derived(derived_id)) for derived_id in definition.derived}
-
-    flags: list[FlagResult] = []
-    undetermined: list[str] = []
     order = _ref_order(definition)
-    for rule in definition.rules:
-        truth, refs, unknown = evaluator.evaluate(rule.when)
-        if truth is True:
-            flags.append(
-                FlagResult(
-                    id=rule.id,
-                    severity=rule.severity,
-                    title=rule.title,
-                    action=rule.action,
-                    source=definition.source_labels(rule.source),
-                    source_ids=list(rule.source),
-                    triggered_by=_ordered_refs(order, refs),
-                    note=rule.note,
-                    verified=rule.verified,
-                    crisis=rule.crisis,
-                )
-            )
-        elif (
-            truth is None
-            and rule.severity in ("absolute", "relative")
-            and any(evaluator.cause(ref) in ("unanswered", "uncomputable") for ref in unknown)
-        ):
-            undetermined.append(rule.id)
-    flags.sort(key=lambda flag: SEVERITY_ORDER[flag.severity])
+    outcomes = {rule.id: _outcome(definition, evaluator, order, rule) for rule in definition.rules}
+    requirements = {r.id: _requirement_result(definition, evaluator, r) for r in definition.requirements}
+    return _assessment(
+        definition,
+        evaluator,
+        problems,
+        items=items,
+        scores=scores,
+        derived=derived,
+        missing_refs=missing_refs,
+        outcomes=outcomes,
+        requirements=requirements,
+        review=review,
+    )
 
-    requirements = [
-        RequirementResult(
-            id=requirement.id,
-            title=requirement.title,
-            met=evaluator.truth(requirement.when),
-            unmet=requirement.unmet,
-            source=definition.source_labels(requirement.source),
-            source_ids=list(requirement.source),
-        )
+
+def _date_missing(definition: Definition, assessed_on: dt.date | None) -> list[Ref]:
+    """The date of the screening, as missing, when an age is computed and it is not given."""
+    if assessed_on is None and any(isinstance(d, AgeYears) for d in definition.derived.values()):
+        return [Ref("assessed_on")]
+    return []
+
+
+@collection_paused()
+def reassess(
+    definition: Definition,
+    before: Mapping[str, Any],
+    assessment: Assessment,
+    answers: Mapping[str, Any],
+    *,
+    assessed_on: dt.date | None = None,
+) -> Assessment:
+    """The assessment of `answers`, made from `assessment` (of the answers `before`, at the same
+    date, without a review) by computing again only what the changed answers can change
+    (`screening.dependencies`). Equal to `assess(definition, answers, assessed_on=assessed_on)`;
+    it is that call when the two cannot be compared (another date, a review) or the definition's
+    values cannot be followed (`Dependents.usable`)."""
+    dependents = definition.dependents
+    if assessment.review is not None or assessment.assessed_on != assessed_on or not dependents.usable:
+        return assess(definition, answers, assessed_on=assessed_on)
+    changed = [item for item in definition.items if not _same(before.get(item), answers.get(item))]
+    affected = dependents.affected(changed)
+    values, problems = validate_answers(definition, answers, assessed_on=assessed_on)
+    evaluator = Evaluator(definition, values, assessed_on)
+
+    items = dict(assessment.items)
+    missing_refs = _date_missing(definition, assessed_on)
+    kept_missing: dict[str, list[Ref]] = {}
+    for ref in assessment.missing_refs[len(missing_refs) :]:
+        kept_missing.setdefault(ref.item, []).append(ref)
+    for item_id in definition.items:
+        if item_id in affected.items:
+            items[item_id] = _item_state(definition, evaluator, item_id)
+            missing_refs.extend(_missing_of(definition, evaluator, item_id))
+        else:
+            missing_refs.extend(kept_missing.get(item_id, ()))
+    scores = dict(assessment.scores)
+    for score_id in affected.scores:
+        scores[score_id] = _score_result(definition, evaluator, score_id)
+    derived = dict(assessment.derived)
+    for derived_id in affected.derived:
+        derived[derived_id] = _tidy(evaluator.derived(derived_id))
+
+    fired = {flag.id: flag for flag in assessment.flags}
+    undetermined = set(assessment.undetermined)
+    order = _ref_order(definition)
+    outcomes: dict[str, FlagResult | bool | None] = {
+        rule.id: _outcome(definition, evaluator, order, rule)
+        if rule.id in affected.rules
+        else fired.get(rule.id, rule.id in undetermined or None)
+        for rule in definition.rules
+    }
+    kept_requirements = {requirement.id: requirement for requirement in assessment.requirements}
+    requirements = {
+        requirement.id: _requirement_result(definition, evaluator, requirement)
+        if requirement.id in affected.requirements
+        else kept_requirements[requirement.id]
         for requirement in definition.requirements
-    ]
+    }
+    return _assessment(
+        definition,
+        evaluator,
+        problems,
+        items=items,
+        scores=scores,
+        derived=derived,
+        missing_refs=missing_refs,
+        outcomes=outcomes,
+        requirements=requirements,
+        review=None,
+    )
 
-    status = _status(flags, missing, requirements, undetermined)
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether two answers as given are the same (`True` is not 1, nor 1.0 is 1)."""
+    if old is new:
+        return True
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, (list, dict)):
+        return json.dumps(old, sort_keys=True, default=str) == json.dumps(new, sort_keys=True, default=str)
+    return bool(old == new)
+
+
+def _assessment(  # noqa: PLR0913 - the parts of an assessment, each made before
+    definition: Definition,
+    evaluator: Evaluator,
+    problems: list[Problem],
+    *,
+    items: dict[str, ItemState],
+    scores: dict[str, ScoreResult],
+    derived: dict[str, Any],
+    missing_refs: list[Ref],
+    outcomes: Mapping[str, FlagResult | bool | None],
+    requirements: Mapping[str, RequirementResult],
+    review: Mapping[str, Any] | None,
+) -> Assessment:
+    """The assessment from its parts: `outcomes` is, for each rule in questionnaire order, its
+    flag when it fired, True when it is undetermined, else None (`_outcome`)."""
+    flags = [outcome for outcome in outcomes.values() if isinstance(outcome, FlagResult)]
+    flags.sort(key=lambda flag: SEVERITY_ORDER[flag.severity])
+    undetermined = [rule_id for rule_id, outcome in outcomes.items() if outcome is True]
+    requirement_list = list(requirements.values())
+    missing = [ref.path for ref in missing_refs]
+    status = _status(flags, missing, requirement_list, undetermined)
     review_result = None
     if review is not None:
-        review_result, review_problems = check_review(definition, review, flags, requirements, status)
+        review_result, review_problems = check_review(definition, review, flags, requirement_list, status)
         problems.extend(review_problems)
         acknowledged = review_result.acknowledged
         flags = [
@@ -140,19 +212,75 @@ def assess(
         questionnaire=QuestionnaireRef(
             id=definition.id, version=definition.version, sha256=definition.sha256
         ),
-        assessed_on=assessed_on,
+        assessed_on=evaluator.assessed_on,
         status=status,
         scores=scores,
         derived=derived,
         flags=flags,
         missing=missing,
         missing_refs=missing_refs,
-        requirements=requirements,
+        requirements=requirement_list,
         undetermined=undetermined,
         crisis=any(flag.crisis for flag in flags),
         items=items,
         problems=problems,
         review=review_result,
+    )
+
+
+def _score_result(definition: Definition, evaluator: Evaluator, score_id: str) -> ScoreResult:
+    spec = definition.scores[score_id]
+    label, meaning = evaluator.band(score_id)
+    low, high = score_range(definition, spec) or (None, None)
+    return ScoreResult(
+        id=score_id,
+        title=spec.title,
+        value=_tidy(evaluator.score(score_id)),
+        band=label,
+        band_meaning=meaning,
+        minimum=low,
+        maximum=high,
+    )
+
+
+def _outcome(
+    definition: Definition, evaluator: Evaluator, order: Mapping[str, int], rule: Rule
+) -> FlagResult | bool | None:
+    """A rule's flag when it fires; True when it is undetermined (an absolute or relative rule
+    unknown because a required answer is missing or a value cannot be computed); else None."""
+    truth, refs, unknown = evaluator.evaluate(rule.when)
+    if truth is True:
+        return FlagResult(
+            id=rule.id,
+            severity=rule.severity,
+            title=rule.title,
+            action=rule.action,
+            source=definition.source_labels(rule.source),
+            source_ids=list(rule.source),
+            triggered_by=_ordered_refs(order, refs),
+            note=rule.note,
+            verified=rule.verified,
+            crisis=rule.crisis,
+        )
+    if (
+        truth is None
+        and rule.severity in ("absolute", "relative")
+        and any(evaluator.cause(ref) in ("unanswered", "uncomputable") for ref in unknown)
+    ):
+        return True
+    return None
+
+
+def _requirement_result(
+    definition: Definition, evaluator: Evaluator, requirement: Requirement
+) -> RequirementResult:
+    return RequirementResult(
+        id=requirement.id,
+        title=requirement.title,
+        met=evaluator.truth(requirement.when),
+        unmet=requirement.unmet,
+        source=definition.source_labels(requirement.source),
+        source_ids=list(requirement.source),
     )
 
 
@@ -192,46 +320,40 @@ def _ordered_refs(order: Mapping[str, int], refs: frozenset[str]) -> list[str]:
     return sorted(refs, key=lambda ref: (order.get(ref, len(order)), ref))
 
 
-def _item_states(definition: Definition, evaluator: Evaluator) -> dict[str, ItemState]:
-    states: dict[str, ItemState] = {}
-    for item_id, item in definition.items.items():
-        shown = evaluator.shown(item_id)
-        reason = None
-        if not shown:
-            view = definition.item_section[item_id]
-            if view.section.show_if is not None and not evaluator.section_shown(view.id):
-                reason = f"section not shown: asked only when {describe(view.section.show_if, definition)}"
-            elif item.show_if is not None:
-                reason = f"asked only when {describe(item.show_if, definition)}"
-        # Built from values the engine has already checked: no second validation.
-        states[item_id] = ItemState.model_construct(
-            id=item_id,
-            shown=shown,
-            value=evaluator.values.get(item_id) if shown else None,
-            not_asked_reason=reason,
-        )
-    return states
+def _item_state(definition: Definition, evaluator: Evaluator, item_id: str) -> ItemState:
+    shown = evaluator.shown(item_id)
+    reason = None
+    if not shown:
+        view = definition.item_section[item_id]
+        if view.section.show_if is not None and not evaluator.section_shown(view.id):
+            reason = f"section not shown: asked only when {describe(view.section.show_if, definition)}"
+        elif (condition := definition.items[item_id].show_if) is not None:
+            reason = f"asked only when {describe(condition, definition)}"
+    # Built from values the engine has already checked: no second validation.
+    return ItemState.model_construct(
+        id=item_id,
+        shown=shown,
+        value=evaluator.values.get(item_id) if shown else None,
+        not_asked_reason=reason,
+    )
 
 
-def _missing(definition: Definition, evaluator: Evaluator) -> list[Ref]:
-    missing: list[Ref] = []
-    for item_id, item in definition.items.items():
-        if not evaluator.shown(item_id):
-            continue
-        value = evaluator.values.get(item_id)
-        if value is None:
-            if item.required:
-                missing.append(Ref(item_id))
-            continue
-        if item.unfinished(value):
-            missing.append(Ref(item_id))
-        if isinstance(item, GroupItem) and isinstance(value, list):
-            for index, row in enumerate(value, start=1):
-                missing.extend(
-                    Ref(item_id, index, field.id)
-                    for field in item.fields
-                    if field.required and row.get(field.id) is None
-                )
+def _missing_of(definition: Definition, evaluator: Evaluator, item_id: str) -> list[Ref]:
+    """The places of an asked item still to be answered: the item, or required fields of its rows."""
+    if not evaluator.shown(item_id):
+        return []
+    item = definition.items[item_id]
+    value = evaluator.values.get(item_id)
+    if value is None:
+        return [Ref(item_id)] if item.required else []
+    missing = [Ref(item_id)] if item.unfinished(value) else []
+    if isinstance(item, GroupItem) and isinstance(value, list):
+        for index, row in enumerate(value, start=1):
+            missing.extend(
+                Ref(item_id, index, field.id)
+                for field in item.fields
+                if field.required and row.get(field.id) is None
+            )
     return missing
 
 

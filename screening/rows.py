@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from screening.assessment import Assessment
-from screening.checker.context import Ref, condition_refs, leaves
+from screening.checker.context import Ref, condition_refs
 from screening.definition import Definition
+from screening.dependencies import leaves
 from screening.describe import OPERATOR_WORDS, describe
 from screening.engine import Evaluator, apply_operator
 from screening.model import AllOf, Compare, Condition, Count, GroupItem, Item, ParamRef, Test

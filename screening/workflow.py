@@ -250,7 +250,9 @@ class Workflow:
 
     def _screening(self, detail: ScreeningDetail) -> Screening:
         definition = self.definition_of(detail)
-        assessment = self._rules.assessment_of(definition, detail.answers, detail.assessed_on, detail.review)
+        assessment = self._rules.assessment_of(
+            definition, detail.answers, detail.assessed_on, detail.review, screening_id=detail.id
+        )
         return Screening(detail, definition, assessment)
 
     # ------------------------------------------------------------------ writing

@@ -3,13 +3,13 @@ walk over the values a condition reads."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from screening.definition import Definition
+from screening.dependencies import condition_reads
 from screening.issues import Code, Issue
-from screening.model import AllOf, Answered, AnyOf, Compare, Condition, NotOf, Questionnaire
+from screening.model import Condition, Questionnaire
 from screening.parsing import ParsedFile
 
 Loc = tuple[Any, ...]
@@ -46,28 +46,6 @@ class Ref:
     id: str
 
 
-def leaves(condition: Condition) -> Iterator[Compare | Answered]:
-    """The comparisons and `answered` tests of a condition, in order."""
-    if isinstance(condition, AllOf):
-        for child in condition.all:
-            yield from leaves(child)
-    elif isinstance(condition, AnyOf):
-        for child in condition.any:
-            yield from leaves(child)
-    elif isinstance(condition, NotOf):
-        yield from leaves(condition.not_)
-    else:
-        yield condition
-
-
 def condition_refs(condition: Condition) -> set[Ref]:
     """The items, derived values and scores a condition reads (group fields left out)."""
-    refs: set[Ref] = set()
-    for leaf in leaves(condition):
-        if isinstance(leaf, Answered):
-            refs.add(Ref("item", leaf.answered))
-        else:
-            kind, ref = leaf.target
-            if kind != "field":
-                refs.add(Ref(kind, ref))
-    return refs
+    return {Ref(kind, ref) for kind, ref in condition_reads(condition)}

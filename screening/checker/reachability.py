@@ -16,8 +16,9 @@ import math
 from typing import Any
 
 from screening.checker.bands import is_whole
-from screening.checker.context import Context, Loc, Ref, leaves
+from screening.checker.context import Context, Loc, Ref
 from screening.definition import Definition
+from screening.dependencies import leaves
 from screening.engine import apply_operator, score_range
 from screening.model import (
     AdjustedBodyWeight,

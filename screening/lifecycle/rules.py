@@ -10,15 +10,16 @@ removes the decision, is refused.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from screening.assessment import Assessment
 from screening.definition import Definition
-from screening.engine import assess
+from screening.engine import assess, reassess
 from screening.lifecycle.words import change_words
 from screening.loading import Catalog, load_pinned
 from screening.storage import JsonValue, QuestionnairePin
@@ -31,6 +32,15 @@ logger = logging.getLogger("screening.workflow")  # the workflow's logger: the j
 _ASSESSMENT_CACHE = 256
 
 
+class _Key(NamedTuple):
+    """An assessment's content: questionnaire hash, answers, date and review (canonical JSON)."""
+
+    sha256: str
+    answers: str
+    assessed_on: str | None
+    review: str | None
+
+
 class Rules:
     """The judge storage calls inside each write: status, signing and amending rules.
 
@@ -41,7 +51,11 @@ class Rules:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._assess = functools.lru_cache(maxsize=_ASSESSMENT_CACHE)(self._assess_uncached)
+        self._lock = threading.Lock()
+        self._assessments: OrderedDict[_Key, Assessment] = OrderedDict()
+        # by screening id: the key of the latest assessment made or found for it, the one a next
+        # assessment of that screening starts from (`screening.engine.reassess`)
+        self._latest: OrderedDict[str, tuple[_Key, Assessment]] = OrderedDict()
         # by questionnaire hash: one entry per questionnaire version ever used (None: its pinned
         # files do not load), so a pinned version's files are read and parsed once
         self._definitions: dict[str, Definition | None] = {}
@@ -62,25 +76,48 @@ class Rules:
         answers: Mapping[str, Any],
         assessed_on: dt.date | None,
         review: Mapping[str, Any] | None,
+        *,
+        screening_id: str | None = None,
     ) -> Assessment:
-        key_answers = canonical_json(dict(answers))
-        key_review = None if review is None else canonical_json(dict(review))
-        self._definitions.setdefault(definition.sha256, definition)
-        return self._assess(
-            definition.sha256, key_answers, assessed_on.isoformat() if assessed_on else None, key_review
+        """The assessment of this content, kept by content. Given the screening's id, an
+        assessment not kept yet is made from the screening's latest one when only answers changed
+        (`reassess`: what the changed answers can change, computed again)."""
+        key = _Key(
+            definition.sha256,
+            canonical_json(dict(answers)),
+            assessed_on.isoformat() if assessed_on else None,
+            None if review is None else canonical_json(dict(review)),
         )
+        with self._lock:
+            found = self._assessments.get(key)
+            if found is not None:
+                self._assessments.move_to_end(key)
+            basis = self._latest.get(screening_id) if screening_id is not None else None
+        if found is None:
+            found = self._assess(definition, key, basis)
+        with self._lock:
+            self._assessments[key] = found
+            while len(self._assessments) > _ASSESSMENT_CACHE:
+                self._assessments.popitem(last=False)
+            if screening_id is not None:
+                self._latest[screening_id] = (key, found)
+                self._latest.move_to_end(screening_id)
+                while len(self._latest) > _ASSESSMENT_CACHE:
+                    self._latest.popitem(last=False)
+        return found
 
-    def _assess_uncached(
-        self, sha256: str, answers_json: str, assessed_on: str | None, review_json: str | None
-    ) -> Assessment:
-        definition = self._definitions[sha256]
-        assert definition is not None  # assessment_of put it there
-        return assess(
-            definition,
-            json.loads(answers_json),
-            assessed_on=dt.date.fromisoformat(assessed_on) if assessed_on else None,
-            review=None if review_json is None else json.loads(review_json),
-        )
+    @staticmethod
+    def _assess(definition: Definition, key: _Key, basis: tuple[_Key, Assessment] | None) -> Assessment:
+        answers = json.loads(key.answers)
+        assessed_on = dt.date.fromisoformat(key.assessed_on) if key.assessed_on else None
+        if key.review is None and basis is not None:
+            before, assessment = basis
+            same_questionnaire = before.sha256 == key.sha256 and before.assessed_on == key.assessed_on
+            if same_questionnaire and before.review is None:
+                earlier = json.loads(before.answers)
+                return reassess(definition, earlier, assessment, answers, assessed_on=assessed_on)
+        review = None if key.review is None else json.loads(key.review)
+        return assess(definition, answers, assessed_on=assessed_on, review=review)
 
     def _of(self, state: State) -> tuple[Definition, Assessment] | None:
         definition = self.definition(state.questionnaire, state.files)
@@ -88,7 +125,10 @@ class Rules:
             logger.error("The questionnaire pinned by screening %s cannot be loaded", state.screening_id)
             return None
         review = dict(state.review) if state.review else None
-        return definition, self.assessment_of(definition, state.answers, state.assessed_on, review)
+        assessment = self.assessment_of(
+            definition, state.answers, state.assessed_on, review, screening_id=state.screening_id
+        )
+        return definition, assessment
 
     # the judge
 
