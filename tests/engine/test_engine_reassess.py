@@ -188,7 +188,11 @@ def test_the_judge_starts_from_the_screenings_latest_assessment(monkeypatch: pyt
     calls: list[str] = []
     import screening.lifecycle.rules as rules_module  # noqa: PLC0415 - spied on in this test only
 
-    monkeypatch.setattr(rules_module, "reassess", lambda *a, **k: calls.append("re") or reassess(*a, **k))
+    def spy(*args: Any, **kwargs: Any) -> Assessment:
+        calls.append("re")
+        return reassess(*args, **kwargs)
+
+    monkeypatch.setattr(rules_module, "reassess", spy)
     first = {"phq9_1": "0", "phq9_2": "1"}
     rules.assessment_of(INTAKE, first, ASSESSED_ON, None, screening_id="s1")
     assert calls == []  # nothing to start from
