@@ -48,6 +48,10 @@ logger = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 WRITE_OPTION = "screening_write"
 """Execution option marking a write transaction (SQLite: BEGIN IMMEDIATE)."""
+ONE_READ_OPTION = "screening_one_read"
+"""Execution option marking a connection that runs one SELECT and nothing else. SQLite then runs
+it in its own implicit transaction, which is already a consistent snapshot, without a BEGIN
+before and a ROLLBACK after (PostgreSQL's connections are unchanged)."""
 
 _PG_INIT_LOCK = 0x5C4EE9  # advisory lock id serialising table creation between processes
 
@@ -116,8 +120,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    if connection.get_execution_options().get(WRITE_OPTION):
+    options = connection.get_execution_options()
+    if options.get(WRITE_OPTION):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif options.get(ONE_READ_OPTION):
+        return  # one statement: its own implicit transaction (ONE_READ_OPTION)
     else:
         connection.exec_driver_sql("BEGIN")
 

@@ -62,14 +62,25 @@ _MOVED = (
 )
 """The screening's columns an answer moves on."""
 
+_REVIEW_JSON = "lean_review_json"
+_REVIEW_REVISION = "lean_review_revision"
+"""The names the locking read gives the screening's review and its revision."""
+
 # The statements, built once: built on every save, their construction and cache keys cost as much
 # as running them. Parameters are named `p_…` (a name of a column is the column's own parameter).
-_LOCK = select(_SCREENINGS).where(_SCREENINGS.c.id == bindparam("p_id")).with_for_update()
+_OF_REVIEW = _REVIEWS.c.screening_id == _SCREENINGS.c.id
+_LOCK = (
+    select(
+        _SCREENINGS,
+        # the review with the row, in the same statement (None, None: no review row)
+        select(_REVIEWS.c.review_json).where(_OF_REVIEW).scalar_subquery().label(_REVIEW_JSON),
+        select(_REVIEWS.c.revision).where(_OF_REVIEW).scalar_subquery().label(_REVIEW_REVISION),
+    )
+    .where(_SCREENINGS.c.id == bindparam("p_id"))
+    .with_for_update(of=_SCREENINGS)
+)
 _STORED = select(_ANSWERS.c.item_id, _ANSWERS.c.value_json, _ANSWERS.c.revision).where(
     _ANSWERS.c.screening_id == bindparam("p_id")
-)
-_REVIEW = select(_REVIEWS.c.review_json, _REVIEWS.c.revision).where(
-    _REVIEWS.c.screening_id == bindparam("p_id")
 )
 _CHANGE_ANSWER = (
     update(_ANSWERS)
@@ -117,6 +128,8 @@ class AnswerSaver:
             row = _locked(connection, screening_id, base_revision)
             if row is None:
                 return None
+            review_revision, review_json = row.pop(_REVIEW_REVISION), row.pop(_REVIEW_JSON)
+            review = json_object(review_json) if review_revision is not None else None
             stored: Stored = {
                 item: (value, revision)
                 for item, value, revision in connection.execute(_STORED, {"p_id": screening_id})
@@ -126,8 +139,6 @@ class AnswerSaver:
                 return None
             others_changed = row["content_revision"] > base_revision
             values, revisions = _apply(connection, screening_id, stored, changes, first=row["revision"] + 1)
-            review_row = connection.execute(_REVIEW, {"p_id": screening_id}).first()
-            review = json_object(review_row.review_json) if review_row is not None else None
             state = _state(connection, row, values, revisions, review)
             status = check_status(self._judge.status(state))
             previous_revision = row["revision"]
@@ -139,7 +150,7 @@ class AnswerSaver:
             answer_revisions=dict(sorted(revisions.items())),
             assessed_on_revision=row["assessed_on_revision"],
             review=review,
-            review_revision=review_row.revision if review_row is not None else None,
+            review_revision=review_revision,
             definition_files={},
         )
         next_base = base_revision if others_changed else row["revision"]

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from screening.storage.core import StoreBase
+from screening.storage.database import ONE_READ_OPTION
 from screening.storage.errors import InvalidRequest, NotFound
 from screening.storage.judge import State
 from screening.storage.records import (
@@ -116,7 +117,7 @@ class Reads(StoreBase):
         """The screening's revision now (one column of one row, without an ORM session): whether a
         screening kept in memory at some revision is still the stored one. Raises `NotFound` for
         an unknown id."""
-        with self._engine.connect() as connection:
+        with self._engine.connect().execution_options(**{ONE_READ_OPTION: True}) as connection:
             return _revision(connection, screening_id)
 
     def definition_files(self, sha256: str) -> dict[str, str]:

@@ -132,3 +132,27 @@ def test_the_cases_left_to_the_ordinary_save_write_nothing_first(
         store.set_answers(screening.id, {"phq9_2": 1}, user=COORDINATOR, base_revision=signed.latest_revision)
     assert made == [False, False, False, False]
     assert store.verify_audit(screening.id).ok
+
+
+def test_the_lean_save_reads_the_review_with_the_row(
+    store: Store,
+    new_screening: Callable[..., ScreeningDetail],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The locking read brings the review (or its absence) with the screening's row: what the
+    write returns is what a read finds, with a review and without one."""
+    reviewed = new_screening(patient_name="Ana Silva")
+    plain = new_screening(patient_name="Ana Silva")
+    first = store.get_screening(reviewed.id).revision
+    review = store.save_review(reviewed.id, {"decision": "defer"}, user=PSYCHIATRIST, base_revision=first)
+    made = _saved_by_lean(monkeypatch)
+    for screening_id, base in ((reviewed.id, review.latest_revision), (plain.id, first)):
+        written = store.set_answers(
+            screening_id, {"phq9_4": "not_at_all"}, user=COORDINATOR, base_revision=base
+        )
+        assert written.screening == store.get_screening(screening_id, events=False, files=False)
+    assert made == [True, True]
+    with_review = store.get_screening(reviewed.id, events=False, files=False)
+    assert with_review.review is not None and with_review.review["decision"] == "defer"
+    assert with_review.review_revision == review.latest_revision
+    assert store.get_screening(plain.id, events=False, files=False).review is None
