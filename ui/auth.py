@@ -49,10 +49,12 @@ def oidc_configured() -> bool:
         return False
 
 
-def local_mode_refusal() -> str | None:
+def local_mode_refusal(oidc: bool | None = None) -> str | None:
     """Why this server signs nobody in by local mode (it listens on the network and the clinic
-    has not allowed that); None when local sign-in is allowed or OpenID Connect is configured."""
-    return local_sign_in_refusal(server_address(), services.settings(), oidc_configured())
+    has not allowed that); None when local sign-in is allowed or OpenID Connect is configured.
+    `oidc`: whether OpenID Connect is configured, when the caller has just asked (else asked)."""
+    configured = oidc_configured() if oidc is None else oidc
+    return local_sign_in_refusal(server_address(), services.settings(), configured)
 
 
 def server_address() -> str | None:
@@ -80,14 +82,17 @@ def current_user() -> User | None:
     """The signed-in user, or None when nobody is signed in yet."""
     if services.clinic_file_problem() is not None:
         return None
-    if oidc_configured():
+    # asked once a run: the secrets are read again on every run, so a file added while the server
+    # runs is honoured at the next page load
+    oidc = oidc_configured()
+    if oidc:
         identity = _oidc_identity()
         if not isinstance(identity, SignedInIdentity):
             return None
         user = oidc_user(identity, services.settings())
         _note_sign_in(user, OIDC_HOW)
         return user
-    if local_mode_refusal() is not None:
+    if local_mode_refusal(oidc) is not None:
         return None
     return state.user()
 
