@@ -22,7 +22,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -165,14 +164,15 @@ def reassess(
 
 
 def _same(old: Any, new: Any) -> bool:
-    """Whether two answers as given are the same (`True` is not 1, nor 1.0 is 1)."""
-    if old is new:
-        return True
+    """Whether two answers as given are the same, strictly: of the same types all the way down
+    (`True` is not 1, 1.0 is not 1, a date is not its ISO text)."""
     if type(old) is not type(new):
         return False
-    if isinstance(old, (list, dict)):
-        return json.dumps(old, sort_keys=True, default=str) == json.dumps(new, sort_keys=True, default=str)
-    return bool(old == new)
+    if isinstance(old, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    if isinstance(old, dict):
+        return old.keys() == new.keys() and all(_same(old[key], new[key]) for key in old)
+    return old is new or bool(old == new)
 
 
 def _assessment(  # noqa: PLR0913 - the parts of an assessment, each made before

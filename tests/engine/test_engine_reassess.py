@@ -127,14 +127,13 @@ def test_an_item_shown_by_another_answer_is_computed_again() -> None:
     assert shown_by_sex, "the intake asks some items only for one sex"
     assert shown_by_sex <= affected.items
     # and the rules that read those items: what is not asked is unknown
-    assert {
-        rule.id
-        for rule in INTAKE.rules
-        if any(("item", i) in condition_reads(rule.when) for i in shown_by_sex)
-    } <= (affected.rules)
+    reading = {
+        rule.id for rule in INTAKE.rules if {("item", i) for i in shown_by_sex} & condition_reads(rule.when)
+    }
+    assert reading <= affected.rules
 
 
-CYCLE = """\
+HEADER = """\
 id: demo
 kind: instrument
 version: 1.0.0
@@ -145,27 +144,24 @@ sections:
   - id: main
     title: Main
     items:
+"""
+CYCLE = (
+    HEADER
+    + """\
       - {id: a, type: boolean, text: A, show_if: {derived: da, eq: true}}
       - {id: b, type: boolean, text: B, show_if: {item: a, eq: true}}
 derived:
   - {id: da, kind: condition, title: DA, when: {item: b, eq: true}}
 """
-
-SHARED_ID = """\
-id: demo
-kind: instrument
-version: 1.0.0
-title: Demo
-sources:
-  src: {short: S, citation: C}
-sections:
-  - id: main
-    title: Main
-    items:
+)
+SHARED_ID = (
+    HEADER
+    + """\
       - {id: a, type: boolean, text: A}
 derived:
   - {id: a, kind: condition, title: A again, when: {item: a, eq: true}}
 """
+)
 
 
 @pytest.mark.parametrize("text", [CYCLE, SHARED_ID], ids=["cycle", "an id naming two values"])
@@ -204,3 +200,25 @@ def test_the_judge_starts_from_the_screenings_latest_assessment(monkeypatch: pyt
     rules.assessment_of(INTAKE, {"phq9_1": "3"}, ASSESSED_ON, None, screening_id="s2")
     rules.assessment_of(INTAKE, second, ASSESSED_ON, {"decision": "defer"}, screening_id="s1")
     assert calls == ["re"]
+
+
+@pytest.mark.parametrize(
+    ("item_id", "old", "new"),
+    [
+        ("current_psychosis", True, 1),  # equal in Python, not the same answer
+        ("weight_kg", 70, 70.0),
+        ("date_of_birth", dt.date(1980, 1, 1), "1980-01-01"),
+        ("medication_classes", ["none"], ("none",)),
+    ],
+)
+def test_answers_equal_in_python_but_not_the_same_are_assessed_again(
+    item_id: str, old: Any, new: Any
+) -> None:
+    before = {"patient_name": "A. Patient", item_id: old}
+    after = {**before, item_id: new}
+    assessment = assess(INTAKE, before, assessed_on=ASSESSED_ON)
+    assert item_id in INTAKE.items
+    assert_same(
+        reassess(INTAKE, before, assessment, after, assessed_on=ASSESSED_ON),
+        assess(INTAKE, after, assessed_on=ASSESSED_ON),
+    )
