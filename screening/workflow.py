@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +43,7 @@ from typing import Any, Literal
 from screening.definition import Definition
 from screening.documents.content import AmendmentNote, ChangeNote, LifecycleNote
 from screening.lifecycle.crisis import CrisisAlert, crisis_alerts
+from screening.lifecycle.recent import Recent
 from screening.lifecycle.requests import check_answers, check_review, plain_json
 from screening.lifecycle.results import (
     AnswerInput,
@@ -105,29 +105,22 @@ class _Kept:
     acknowledgements, discarding), so a kept screening at the stored revision is the stored one."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
         self._lock = threading.Lock()
-        self._screenings: OrderedDict[str, Screening] = OrderedDict()
-        self._alerts: OrderedDict[tuple[str, int], tuple[CrisisAlert, ...]] = OrderedDict()
-        self._acknowledgements: OrderedDict[tuple[str, int], tuple[AuditEvent, ...]] = OrderedDict()
+        self._screenings: Recent[str, Screening] = Recent(size)
+        self._alerts: Recent[tuple[str, int], tuple[CrisisAlert, ...]] = Recent(size)
+        self._acknowledgements: Recent[tuple[str, int], tuple[AuditEvent, ...]] = Recent(size)
 
     def screening(self, screening_id: str, revision: int) -> Screening | None:
         with self._lock:
             kept = self._screenings.get(screening_id)
-            if kept is None or kept.revision != revision:
-                return None
-            self._screenings.move_to_end(screening_id)
-            return kept
+            return kept if kept is not None and kept.revision == revision else None
 
     def keep(self, screening: Screening) -> None:
         with self._lock:
             kept = self._screenings.get(screening.id)
             if kept is not None and kept.revision > screening.revision:
                 return  # another thread already keeps a later revision
-            self._screenings[screening.id] = replace(screening, others_changed=False)
-            self._screenings.move_to_end(screening.id)
-            while len(self._screenings) > self._size:
-                self._screenings.popitem(last=False)
+            self._screenings.put(screening.id, replace(screening, others_changed=False))
 
     def alerts(self, screening_id: str, revision: int) -> tuple[CrisisAlert, ...] | None:
         with self._lock:
@@ -135,9 +128,7 @@ class _Kept:
 
     def keep_alerts(self, screening_id: str, revision: int, alerts: tuple[CrisisAlert, ...]) -> None:
         with self._lock:
-            self._alerts[(screening_id, revision)] = alerts
-            while len(self._alerts) > self._size:
-                self._alerts.popitem(last=False)
+            self._alerts.put((screening_id, revision), alerts)
 
     def acknowledgements(self, screening_id: str, revision: int) -> tuple[AuditEvent, ...] | None:
         with self._lock:
@@ -147,9 +138,7 @@ class _Kept:
         self, screening_id: str, revision: int, acknowledgements: tuple[AuditEvent, ...]
     ) -> None:
         with self._lock:
-            self._acknowledgements[(screening_id, revision)] = acknowledgements
-            while len(self._acknowledgements) > self._size:
-                self._acknowledgements.popitem(last=False)
+            self._acknowledgements.put((screening_id, revision), acknowledgements)
 
     def carry_acknowledgements(self, screening_id: str, before: int, after: int) -> None:
         """The acknowledgements kept at revision `before` are those at `after`: every event in

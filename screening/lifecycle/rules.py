@@ -13,13 +13,13 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from screening.assessment import Assessment
 from screening.definition import Definition
 from screening.engine import assess, reassess
+from screening.lifecycle.recent import Recent
 from screening.lifecycle.words import change_words
 from screening.loading import Catalog, load_pinned
 from screening.storage import JsonValue, QuestionnairePin
@@ -52,10 +52,10 @@ class Rules:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._lock = threading.Lock()
-        self._assessments: OrderedDict[_Key, Assessment] = OrderedDict()
+        self._assessments: Recent[_Key, Assessment] = Recent(_ASSESSMENT_CACHE)
         # by screening id: the key of the latest assessment made or found for it, the one a next
         # assessment of that screening starts from (`screening.engine.reassess`)
-        self._latest: OrderedDict[str, tuple[_Key, Assessment]] = OrderedDict()
+        self._latest: Recent[str, tuple[_Key, Assessment]] = Recent(_ASSESSMENT_CACHE)
         # by questionnaire hash: one entry per questionnaire version ever used (None: its pinned
         # files do not load), so a pinned version's files are read and parsed once
         self._definitions: dict[str, Definition | None] = {}
@@ -90,20 +90,13 @@ class Rules:
         )
         with self._lock:
             found = self._assessments.get(key)
-            if found is not None:
-                self._assessments.move_to_end(key)
             basis = self._latest.get(screening_id) if screening_id is not None else None
         if found is None:
             found = self._assess(definition, key, basis)
         with self._lock:
-            self._assessments[key] = found
-            while len(self._assessments) > _ASSESSMENT_CACHE:
-                self._assessments.popitem(last=False)
+            self._assessments.put(key, found)
             if screening_id is not None:
-                self._latest[screening_id] = (key, found)
-                self._latest.move_to_end(screening_id)
-                while len(self._latest) > _ASSESSMENT_CACHE:
-                    self._latest.popitem(last=False)
+                self._latest.put(screening_id, (key, found))
         return found
 
     @staticmethod
