@@ -98,6 +98,10 @@ def _nodes(reads: Iterable[tuple[str, str]]) -> list[str]:
     return sorted(f"{kind}:{ref}" for kind, ref in reads)
 
 
+def _node_set(condition: Condition) -> set[str]:
+    return {f"{kind}:{ref}" for kind, ref in condition_reads(condition)}
+
+
 def read_graph(definition: Definition) -> dict[str, list[str]]:
     """Each item, derived value and score (in questionnaire order) with the nodes it reads."""
     graph: dict[str, list[str]] = {}
@@ -175,9 +179,11 @@ class Affected:
     __slots__ = ("derived", "items", "requirements", "rules", "scores")
 
     def __init__(self, nodes: set[str], rules: set[str], requirements: set[str]) -> None:
-        self.items = {node[5:] for node in nodes if node.startswith("item:")}
-        self.derived = {node[8:] for node in nodes if node.startswith("derived:")}
-        self.scores = {node[6:] for node in nodes if node.startswith("score:")}
+        ids: dict[str, set[str]] = {"item": set(), "derived": set(), "score": set()}
+        for node in nodes:
+            kind, _, ref = node.partition(":")
+            ids[kind].add(ref)
+        self.items, self.derived, self.scores = ids["item"], ids["derived"], ids["score"]
         self.rules = rules
         self.requirements = requirements
 
@@ -198,10 +204,9 @@ class Dependents:
         for node, reads in graph.items():
             for read in reads:
                 self._readers.setdefault(read, set()).add(node)
-        self._rules = [(rule.id, set(_nodes(condition_reads(rule.when)))) for rule in definition.rules]
+        self._rules = [(rule.id, _node_set(rule.when)) for rule in definition.rules]
         self._requirements = [
-            (requirement.id, set(_nodes(condition_reads(requirement.when))))
-            for requirement in definition.requirements
+            (requirement.id, _node_set(requirement.when)) for requirement in definition.requirements
         ]
         self._closures: dict[str, frozenset[str]] = {}
 
