@@ -115,6 +115,12 @@ class _Kept:
             kept = self._screenings.get(screening_id)
             return kept if kept is not None and kept.revision == revision else None
 
+    def latest(self, screening_id: str) -> Screening | None:
+        """The screening as last kept, at whatever revision that was (for what never changes
+        with the revision: its id and the questionnaire it pins)."""
+        with self._lock:
+            return self._screenings.get(screening_id)
+
     def keep(self, screening: Screening) -> None:
         with self._lock:
             kept = self._screenings.get(screening.id)
@@ -277,11 +283,28 @@ class Workflow:
         self, screening_id: str, answers: Mapping[str, AnswerInput], *, user: User, base_revision: int
     ) -> Screening:
         """Save one or many answers in one transaction (None clears an answer). Dates may be
-        given as `datetime.date`; they are stored as ISO text."""
+        given as `datetime.date`; they are stored as ISO text.
+
+        The answers are checked against the questionnaire the screening pins, which never
+        changes, before the write at the screening date last seen, and again inside the write at
+        the date stored then: another process may have moved the date. The screening as this
+        workflow last kept it, at any revision, gives both (it is read when none is kept), so a
+        save of a screening on screen reads nothing before its write; a refusal is made at the
+        date read anew."""
         plain = plain_json(answers)
-        current = self.get(screening_id)
-        check_answers(current.definition, plain, assessed_on=current.detail.assessed_on)
-        result = self.store.set_answers(screening_id, plain, user=user, base_revision=base_revision)
+        seen = self._kept.latest(screening_id) or self.get(screening_id)
+        definition = seen.definition
+
+        def check(assessed_on: dt.date) -> None:
+            check_answers(definition, plain, assessed_on=assessed_on)
+
+        try:
+            check(seen.detail.assessed_on)
+        except Refused:
+            check(self.get(screening_id).detail.assessed_on)  # refused at the date stored now
+        result = self.store.set_answers(
+            screening_id, plain, user=user, base_revision=base_revision, check=check
+        )
         if result.previous_revision is not None:  # the write's own events only, since that revision
             self._kept.carry_acknowledgements(screening_id, result.previous_revision, result.latest_revision)
         return self._written(result)

@@ -37,6 +37,12 @@ class State:
     answer_revisions: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
 
+DateCheck = Callable[[date], None]
+"""A check of a request against the screening's stored date (`Writes.set_answers`): storage calls
+it under the screening's lock, before anything else is checked or written, and it refuses the
+request by raising."""
+
+
 @dataclass(frozen=True, slots=True)
 class AmendmentVerdict:
     """What an amendment of a signed screening does to it.

@@ -31,7 +31,7 @@ from screening.storage.anchors import row_anchor
 from screening.storage.changes import Change
 from screening.storage.core import keyed_event
 from screening.storage.database import WRITE_OPTION
-from screening.storage.judge import Judge, State
+from screening.storage.judge import DateCheck, Judge, State
 from screening.storage.keys import AuditKeys
 from screening.storage.records import JsonValue, QuestionnairePin, ScreeningDetail, User, WriteResult
 from screening.storage.rows import json_object, loads, summary_fields
@@ -116,16 +116,18 @@ class AnswerSaver:
         *,
         user: User,
         base_revision: int,
+        check: DateCheck | None = None,
     ) -> WriteResult | None:
         """Save `answers` (item id -> checked JSON value, None clears) in one transaction, or
-        return None, having written nothing, when the ordinary save must make this write."""
+        return None, having written nothing, when the ordinary save must make this write.
+        `check` is called with the stored date once the row is locked (`Writes.set_answers`)."""
         if any(item in _LISTED for item in answers):
             return None
         with (
             self._engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
             connection.begin(),
         ):
-            row = _locked(connection, screening_id, base_revision)
+            row = _locked(connection, screening_id, base_revision, check)
             if row is None:
                 return None
             review_revision, review_json = row.pop(_REVIEW_REVISION), row.pop(_REVIEW_JSON)
@@ -204,12 +206,17 @@ class AnswerSaver:
         connection.execute(_MOVE, {"p_id": row["id"], **{f"p_{name}": row[name] for name in _MOVED}})
 
 
-def _locked(connection: Connection, screening_id: str, base_revision: int) -> dict[str, Any] | None:
-    """The screening's row, locked, when it can take an ordinary save against `base_revision`."""
+def _locked(
+    connection: Connection, screening_id: str, base_revision: int, check: DateCheck | None
+) -> dict[str, Any] | None:
+    """The screening's row, locked, when it can take an ordinary save against `base_revision`;
+    `check` (when given) has passed at the stored date first."""
     locked = connection.execute(_LOCK, {"p_id": screening_id}).first()
     if locked is None:
         return None
     row: dict[str, Any] = dict(locked._mapping)
+    if check is not None:
+        check(row["assessed_on"])
     usable = row["discarded_at"] is None and row["lifecycle"] != "signed"
     valid_base = type(base_revision) is int and 1 <= base_revision <= row["revision"]
     return row if usable and valid_base else None

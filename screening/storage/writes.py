@@ -21,6 +21,7 @@ from screening.storage.changes import Change, answer_change, assessed_on_change,
 from screening.storage.clinic_chain import append_clinic_event
 from screening.storage.core import check_base, logger, require_psychiatrist, write_result
 from screening.storage.errors import InvalidRequest
+from screening.storage.judge import DateCheck
 from screening.storage.lean import AnswerSaver
 from screening.storage.reads import Reads
 from screening.storage.records import (
@@ -129,9 +130,20 @@ class Writes(Reads):
         return self.set_answers(screening_id, {item_id: value}, user=user, base_revision=base_revision)
 
     def set_answers(
-        self, screening_id: str, answers: Mapping[str, JsonInput], *, user: User, base_revision: int
+        self,
+        screening_id: str,
+        answers: Mapping[str, JsonInput],
+        *,
+        user: User,
+        base_revision: int,
+        check: DateCheck | None = None,
     ) -> WriteResult:
         """Save one or many answers in one transaction (one event each); None clears an answer.
+
+        `check`, when given, is called with the screening's stored date under the screening's
+        lock, before anything else is checked or written; it refuses the answers by raising. The
+        workflow checks the answers against the questionnaire there, so that they are checked at
+        the date they are stored with, even when somebody changes the date meanwhile.
 
         :raises ConflictError: somebody else changed one of these answers since `base_revision`;
             nothing is saved.
@@ -142,7 +154,7 @@ class Writes(Reads):
         new = {check_item_id(item): answer_json(item, value) for item, value in answers.items()}
         # the common case in plain SQL (lean.py); the ordinary save for everything else
         saver = AnswerSaver(self._engine, self._keys, self._judge)
-        lean = saver.save(self._now(), screening_id, new, user=user, base_revision=base_revision)
+        lean = saver.save(self._now(), screening_id, new, user=user, base_revision=base_revision, check=check)
         if lean is not None:
             return lean
         return self._save(
@@ -150,6 +162,7 @@ class Writes(Reads):
             lambda session, row: [answer_change(session, row, item, value) for item, value in new.items()],
             user=user,
             base_revision=base_revision,
+            check=check,
         )
 
     def set_assessed_on(
@@ -206,9 +219,13 @@ class Writes(Reads):
         *,
         user: User,
         base_revision: int,
+        check: DateCheck | None = None,
     ) -> WriteResult:
-        """One ordinary save: lock, refuse if signed, check for conflicts, record, apply, judge."""
+        """One ordinary save: lock, `check` at the stored date, refuse if signed, check for
+        conflicts, record, apply, judge."""
         with self._writing() as session:
+            if check is not None:
+                check(self._lock(session, screening_id).assessed_on)
             row = self._lock_for_edit(session, screening_id, base_revision)
             others = row.content_revision > base_revision
             changes = [change for change in changes_of(session, row) if change.changed]

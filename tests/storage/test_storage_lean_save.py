@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from screening.storage import ConflictError, LockedError, ScreeningDetail, Store
+from screening.storage import ConflictError, InvalidRequest, LockedError, ScreeningDetail, Store
 from screening.storage.lean import AnswerSaver
 from tests.storage.storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 
@@ -156,3 +156,38 @@ def test_the_lean_save_reads_the_review_with_the_row(
     assert with_review.review is not None and with_review.review["decision"] == "defer"
     assert with_review.review_revision == review.latest_revision
     assert store.get_screening(plain.id, events=False, files=False).review is None
+
+
+@pytest.mark.parametrize(
+    "answers", [{"phq9_1": "several_days"}, {"patient_name": "Ana Sílva"}], ids=["lean", "ordinary"]
+)
+def test_the_check_runs_at_the_stored_date_before_anything_is_written(
+    store: Store,
+    new_screening: Callable[..., ScreeningDetail],
+    monkeypatch: pytest.MonkeyPatch,
+    answers: dict[str, Any],
+) -> None:
+    """`set_answers(check=...)` calls the check with the screening's stored date, on the lean
+    path and on the ordinary one; a check that raises refuses the answers, and nothing is saved."""
+    screening = new_screening(patient_name="Ana Silva")
+    made = _saved_by_lean(monkeypatch)
+    seen: list[Any] = []
+
+    def refuse(assessed_on: Any) -> None:
+        seen.append(assessed_on)
+        raise InvalidRequest("refused by the check", rule="invalid_answer")
+
+    with pytest.raises(InvalidRequest, match="refused by the check"):
+        store.set_answers(
+            screening.id, answers, user=COORDINATOR, base_revision=screening.revision, check=refuse
+        )
+    assert seen and set(seen) == {screening.assessed_on}
+    after = store.get_screening(screening.id)
+    assert (after.revision, after.answers) == (screening.revision, screening.answers)
+    written = store.set_answers(
+        screening.id, answers, user=COORDINATOR, base_revision=screening.revision, check=seen.append
+    )
+    assert seen[-1] == screening.assessed_on
+    assert made[-1] is ("phq9_1" in answers)
+    assert store.get_screening(screening.id).answers == {**screening.answers, **answers}
+    assert written.latest_revision == screening.revision + 1

@@ -5,9 +5,11 @@ workflow records inside each write is the engine's status of the stored answers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 
 from screening.workflow import Conflict, ConflictError, NotFound, Refused, Workflow
 from tests.workflow.workflow_support import (
@@ -321,3 +323,63 @@ def test_the_list_shows_status_lifecycle_and_decision_and_filters_on_them(wf: Wo
     assert [s.id for s in wf.screenings(search="bo chen")] == [contraindicated.id]
     for screening_id in listed:
         assert_consistent(wf, screening_id)
+
+
+def test_answers_are_checked_at_the_date_stored_when_they_are_written(
+    open_workflow: Callable[[], Workflow],
+) -> None:
+    """A workflow checks answers inside the write, at the screening date stored then: not at the
+    date of the screening it kept, which another process may have moved since."""
+    ours, theirs = open_workflow(), open_workflow()  # two app processes
+    screening = ours.get(ours.create(COORDINATOR, assessed_on=dt.date(2026, 11, 20)).id)  # on screen
+    moved = theirs.set_assessed_on(
+        screening.id, dt.date(2026, 1, 15), user=PSYCHIATRIST, base_revision=screening.revision
+    )
+    # a date of birth before the kept date (2026-11-20) but after the stored one (2026-01-15)
+    with pytest.raises(Refused) as raised:
+        ours.answer(
+            screening.id,
+            {"date_of_birth": dt.date(2026, 6, 1)},
+            user=COORDINATOR,
+            base_revision=moved.revision,
+        )
+    assert raised.value.rule == "invalid_answer"
+    assert "2026-06-01" not in str(raised.value)
+    assert theirs.get(screening.id).answers == {}
+    # the same answer at a date it fits is saved, and the other process sees it
+    born = ours.answer(
+        screening.id, {"date_of_birth": dt.date(2025, 6, 1)}, user=COORDINATOR, base_revision=moved.revision
+    )
+    assert born.assessed_on == dt.date(2026, 1, 15) and born.assessment.derived["age_years"] == 0
+    assert theirs.get(screening.id).answers == {"date_of_birth": "2025-06-01"}
+    # the other way round: an answer that does not fit the date kept, but fits the one stored now
+    back = dt.date(2026, 11, 20)
+    theirs.set_assessed_on(screening.id, back, user=PSYCHIATRIST, base_revision=born.revision)
+    later = ours.answer(
+        screening.id, {"date_of_birth": dt.date(2026, 6, 1)}, user=COORDINATOR, base_revision=born.revision
+    )
+    assert later.answers["date_of_birth"] == "2026-06-01" and later.assessed_on == dt.date(2026, 11, 20)
+    assert_consistent(ours, screening.id)
+
+
+def test_a_save_of_a_kept_screening_reads_nothing_before_its_write(wf: Workflow, raw_engine: Engine) -> None:
+    """The questionnaire a screening pins never changes: a save of a screening the workflow keeps
+    (at any revision) checks against it without reading the screening first. The first statement
+    of the save is its write's (on SQLite, BEGIN IMMEDIATE)."""
+    screening = wf.get(draft(wf).id)  # as a page shows it: kept at its revision
+    statements: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(" ".join(statement.split()).upper())
+
+    engine = wf.store._engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        saved = wf.answer(screening.id, {"phq9_1": "nearly_every_day"}, user=COORDINATOR, base_revision=1)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert saved.answers["phq9_1"] == "nearly_every_day"
+    if wf.store.dialect == "sqlite":
+        assert statements[0] == "BEGIN IMMEDIATE", statements[:2]
+    assert not any(statement.startswith("SELECT SCREENINGS.REVISION") for statement in statements)
+    assert_consistent(wf, screening.id)
