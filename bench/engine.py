@@ -20,6 +20,15 @@ work on a shared machine barely moves it), or with `--wall` in elapsed time (`ti
    larger of the load-and-check and the assess ratios. The 10,000-item file (about 1.5 MB and
    230,000 values) is over the size limits of a YAML file the app reads; the bench lifts those
    two limits while it measures the generated files.
+5. with `--instructions` (needs valgrind): the same growth from 1,000 to 10,000 items counted in
+   machine instructions rather than seconds, by callgrind (`instructions_growth_*`). A count does
+   not depend on the machine's load nor on its caches: it tells whether the work itself grows
+   linearly (10), where the time also holds what the memory hierarchy adds once a questionnaire's
+   objects no longer fit the processor's cache (the 10,000-item definition holds about 30 MB, the
+   1,000-item one about 3 MB). Each step runs once in its own process under
+   `valgrind --tool=callgrind`, inside `functools.reduce`, the one function whose instructions are
+   counted (`--toggle-collect`); what comes before it (generating, loading, one warm-up run) is
+   not. Takes several minutes.
 
 Prints readable lines, then one JSON object as the very last line.
 """
@@ -28,13 +37,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import json
+import os
 import random
+import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -415,13 +431,105 @@ def _growth(repeats: int) -> dict[str, Any]:
     return summary
 
 
+# ---------------------------------------------------------------------------------------------
+# Growth in instructions (callgrind)
+
+INSTRUCTION_STEPS = ("parse", "check", "assess")
+_COLLECTED = re.compile(r"Collected\s*:\s*([0-9]+)")
+
+
+def counted_step(step: str, n: int) -> None:
+    """One step on the generated questionnaire of `n` items, once inside `functools.reduce`: the
+    function whose instructions `instruction_growth` has callgrind count. Generating, loading and
+    a first run of the same step (which fills what is filled once per process) come before it."""
+    with limits_lifted():
+        text, answers = generate(n)
+        name = f"generated-{n}.yaml"
+        if step == "parse":
+
+            def action() -> object:
+                return parse_text(name, text)
+
+        elif step == "check":
+            parsed = parse_text(name, text)
+
+            def action() -> object:
+                built = build_catalog([parsed], check=True, run_examples=False)
+                assert not built.issues
+                return built
+
+        else:
+            definition = load_and_check(name, text)
+
+            def action() -> object:
+                return assess(definition, answers, assessed_on=ASSESSED_ON)
+
+        action()
+        functools.reduce(lambda _done, _next: action(), [None, None])  # calls it once
+
+
+def _instructions(step: str, n: int, folder: str) -> int:
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        f"--callgrind-out-file={folder}/callgrind.{step}.{n}",
+        "--collect-atstart=no",
+        "--toggle-collect=functools_reduce",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--counted-step",
+        step,
+        str(n),
+    ]
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dictionaries in every run
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    found = _COLLECTED.findall(done.stderr)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"callgrind failed for {step} at {n} items:\n{done.stderr[-2000:]}")
+    return int(found[-1])
+
+
+def instruction_growth() -> dict[str, Any]:
+    """The growth from 1,000 to 10,000 items in instructions, step by step (two at a time)."""
+    if shutil.which("valgrind") is None:
+        print("instructions: valgrind is not installed; not measured")
+        return {}
+    runs = [(step, n) for step in INSTRUCTION_STEPS for n in (1000, 10000)]
+    with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as folder, ThreadPoolExecutor(2) as pool:
+        counted = pool.map(lambda run: _instructions(run[0], run[1], folder), runs)
+        counts = dict(zip(runs, counted, strict=True))
+    if min(counts.values()) == 0:
+        print("instructions: callgrind counted nothing (no functools_reduce symbol in this Python)")
+        return {}
+    ratios = {step: counts[step, 10000] / counts[step, 1000] for step in INSTRUCTION_STEPS}
+    load = {n: counts["parse", n] + counts["check", n] for n in (1000, 10000)}
+    ratios["load_check"] = load[10000] / load[1000]
+    print(
+        "instructions, 10000 vs 1000 items (10 is linear): "
+        + ", ".join(f"{kind} {ratios[kind]:.2f}" for kind in ("parse", "check", "load_check", "assess"))
+    )
+    return {
+        "instructions_growth_10000_vs_1000": round(max(ratios["load_check"], ratios["assess"]), 3),
+        **{f"instructions_growth_10000_{kind}": round(value, 3) for kind, value in ratios.items()},
+        "instructions": {f"{step}_{n}": count for (step, n), count in counts.items()},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeats", type=int, default=9, help="timed runs per measurement (median)")
     parser.add_argument("--wall", action="store_true", help="elapsed time instead of CPU time")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count the growth in instructions (valgrind)"
+    )
+    parser.add_argument("--counted-step", nargs=2, metavar=("STEP", "N"), help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
+    if arguments.counted_step:  # a child of `instruction_growth`, under callgrind
+        step, n = arguments.counted_step
+        counted_step(step, int(n))
+        return 0
     repeats = max(1, arguments.repeats)
     global clock  # noqa: PLW0603 - the clock every measure reads, chosen once per run
     clock = time.perf_counter if arguments.wall else time.process_time
@@ -429,6 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         **bundled(repeats),
         **versus_libyaml(repeats),
         **growth(repeats),
+        **(instruction_growth() if arguments.instructions else {}),
         "growth_limit": GROWTH_LIMIT,
         "growth_10000_goal": GROWTH_10000_GOAL,
         "load_vs_libyaml_goal": LOAD_VS_LIBYAML_GOAL,

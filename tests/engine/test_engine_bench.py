@@ -53,3 +53,26 @@ def test_a_quick_run_ends_with_the_json_summary(
     assert all(
         isinstance(summary[key], (int, float)) and summary[key] > 0 for key in ("load_ms", "assess_ms")
     )
+
+
+@pytest.mark.parametrize("step", ["parse", "check", "assess"])
+def test_each_counted_step_runs_inside_reduce(
+    bench: ModuleType, step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `--instructions` has callgrind count: the step runs once inside `functools.reduce`
+    (the function callgrind counts), after one run outside it."""
+    calls: list[str] = []
+    original = bench.functools.reduce
+
+    def spy(function: object, values: object) -> object:
+        calls.append(step)
+        return original(function, values)
+
+    monkeypatch.setattr(bench.functools, "reduce", spy)
+    bench.counted_step(step, 100)
+    assert calls == [step]
+
+
+def test_the_count_is_read_from_callgrinds_report(bench: ModuleType) -> None:
+    report = "==11025== Events    : Ir\n==11025== Collected : 921655769\n==11025==\n==11025== I   refs: 9"
+    assert [int(found) for found in bench._COLLECTED.findall(report)] == [921655769]
