@@ -1,7 +1,7 @@
 """Benchmark of the Streamlit app in a real browser: one click on an intake answer, until the page
 has settled.
 
-    python bench/browser.py [--clicks N] [--warmup N] [--section N]
+    python bench/browser.py [--clicks N] [--warmup N] [--section N] [--busy N]
 
 The app is served as a clinic runs it (`streamlit run app.py` on a free port, local mode, its own
 SQLite file and clinic file), and beside it a bare Streamlit script that draws the same intake page
@@ -24,6 +24,11 @@ its process's heap out of garbage collection, as the app does once its workflow 
 ratio is meant to compare the pages' own work, not the size of what each process imported.
 PHQ-9 item 9 is answered "Not at all" and never clicked: a positive answer opens the suicide-risk
 dialog, which covers the page.
+
+With `--busy N`, the app's server first opens N other screenings, each with answers of its own, once
+each (a page load and a sign-in apiece), as a clinic's server has done by the middle of a day: its
+workflow then keeps them in memory (up to 256), and the clicks are timed with that process. The
+bare script's server is not loaded: what the app holds is the app's cost.
 
 Prints readable lines, then one JSON object as the very last line: `click_ratio` (median ours /
 median bare; the goal is at most 1.2), `click_ms` (the medians), `clicks` (timed clicks per side),
@@ -295,12 +300,38 @@ def _serving(script: Path | str, env: dict[str, str], log: Path) -> Iterator[str
 
 
 def _open_ours(page: Any, url: str, identifier: str, section: int, header: str) -> None:
-    page.goto(f"{url}/intake?id={identifier}&section={section}")
+    _sign_in_at(page, f"{url}/intake?id={identifier}&section={section}", header)
+
+
+def _sign_in_at(page: Any, address: str, header: str) -> None:
+    """Open `address` in a new session of the app: sign in, and wait for the page to settle."""
+    page.goto(address)
     page.get_by_label("Your name").wait_for()
     settle(page)
     fill_sign_in(page, *SIGN_IN)
     page.get_by_role("heading", name=header).wait_for()
     settle(page)
+
+
+def _busy_day(
+    page: Any, url: str, workflow: Workflow, answers: dict[str, Any], count: int, section: int, header: str
+) -> None:
+    """Have the app's server open `count` other screenings, each with answers of its own (the
+    weight, the heart rate and the name differ), as a clinic's server has by the middle of a day."""
+    start = time.monotonic()
+    for number in range(count):
+        own = {
+            **answers,
+            "patient_name": f"Bench Patient {number + 2}",
+            "weight_kg": 50 + number / 2,
+            "heart_rate": 50 + number % 90,
+        }
+        other = workflow.create(USER, questionnaire=INTAKE_ID, assessed_on=ASSESSED_ON, answers=own)
+        _sign_in_at(page, f"{url}/intake?id={other.id}&section={section}", header)
+        if (number + 1) % 50 == 0:
+            print(f"  {number + 1:4d} other screenings opened", flush=True)
+    took = time.monotonic() - start
+    print(f"  the app's server opened {count} other screenings in {took:.0f} s", flush=True)
 
 
 def _open_bare(page: Any, url: str, header: str) -> None:
@@ -403,6 +434,9 @@ def run(options: argparse.Namespace, folder: Path) -> dict[str, Any]:
             context.set_default_timeout(CLICK_TIMEOUT_MS)
             pages.append(context.new_page())
         ours, bare = Side("ours", pages[0]), Side("bare", pages[1])
+        if options.busy:
+            busy = (options.busy, options.section, title)
+            _busy_day(ours.page, ours_url, workflow, _answers(definition), *busy)
         _open_ours(ours.page, ours_url, identifier, options.section, title)
         _open_bare(bare.page, bare_url, title)
         print(f"  section: {title} ({len(widgets)} answer widgets)", flush=True)
@@ -423,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clicks", type=int, default=40, help="clicks timed on each side")
     parser.add_argument("--warmup", type=int, default=4, help="clicks on each side before timing")
     parser.add_argument("--section", type=int, default=1, help="intake section (0-based; 1 is PHQ-9)")
+    parser.add_argument(
+        "--busy", type=int, default=0, help="other screenings the app's server opens first (a clinic's day)"
+    )
     options = parser.parse_args(argv)
 
     print(
@@ -450,6 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         "widgets": result["widgets"],
         "runs_per_click": {name: round(value, 2) for name, value in result["runs"].items()},
         "messages_per_click": result["messages"],
+        "busy": options.busy,
     }
     print(json.dumps(summary, sort_keys=True))
     return 0

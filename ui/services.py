@@ -54,13 +54,14 @@ def _freeze_heap() -> None:
     """Leave the objects that live as long as the process (Streamlit's, the libraries', the
     catalog and the workflow just built) out of every later garbage collection.
 
-    Streamlit collects garbage fully after every run of a page (`runner.postScriptGC`), and while it
-    does, the server sends nothing: the page's last messages wait for it. A full collection walks
-    every tracked object, and this process holds about 110,000 from its start alone, so each click
-    on an answer waited some 40-100 ms for objects that never become garbage. Frozen, they are
-    skipped; what a run creates is still collected after it. Reference counting still frees a
-    frozen object; only a reference cycle among them would be kept. So everything is thawed and
-    collected first, which also lets a catalog replaced by `reload_catalog` go."""
+    A full collection walks every tracked object, and this process holds about 110,000 from its
+    start alone. With Streamlit's default of a full collection after every run of a page
+    (`runner.postScriptGC`, which the shipped config turns off), each click on an answer waited
+    some 40-100 ms for objects that never become garbage; Python's own full collections, now and
+    then, would walk them too. Frozen, they are skipped; what comes later is still collected.
+    Reference counting still frees a frozen object; only a reference cycle among them would be
+    kept. So everything is thawed and collected first, which also lets a catalog replaced by
+    `reload_catalog` go."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()

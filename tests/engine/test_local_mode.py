@@ -7,6 +7,7 @@ the clinic file (by email or local-mode name, case ignored), which validates the
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,13 @@ def test_network_access_without_sign_in_is_off_unless_the_file_says_so(tmp_path:
 def test_the_shipped_streamlit_config_listens_on_loopback() -> None:
     config = (Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert 'address = "127.0.0.1"' in config.split("[server]", 1)[1]
+
+
+def test_the_shipped_streamlit_config_collects_no_garbage_after_every_run() -> None:
+    """A full collection after each run walks the screenings the workflow keeps (bench/browser.py
+    --busy): the shipped config turns it off."""
+    path = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["runner"]["postScriptGC"] is False
 
 
 @pytest.mark.parametrize(
