@@ -292,7 +292,8 @@ class Workflow:
         save of a screening on screen reads nothing before its write; a refusal is made at the
         date read anew."""
         plain = plain_json(answers)
-        seen = self._kept.latest(screening_id) or self.get(screening_id)
+        kept = self._kept.latest(screening_id)
+        seen = kept or self.get(screening_id)
         definition = seen.definition
 
         def check(assessed_on: dt.date) -> None:
@@ -301,6 +302,8 @@ class Workflow:
         try:
             check(seen.detail.assessed_on)
         except Refused:
+            if kept is None:  # the date was read just now
+                raise
             check(self.get(screening_id).detail.assessed_on)  # refused at the date stored now
         result = self.store.set_answers(
             screening_id, plain, user=user, base_revision=base_revision, check=check

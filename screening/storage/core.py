@@ -24,7 +24,7 @@ from screening.storage.audit import actor_fields, event_message, keyed_hash
 from screening.storage.changes import Change
 from screening.storage.database import WRITE_OPTION, create_storage_engine, database_url, prepare_schema
 from screening.storage.errors import ConflictError, InvalidRequest, LockedError, NotFound, PermissionDenied
-from screening.storage.judge import Judge, State
+from screening.storage.judge import DateCheck, Judge, State
 from screening.storage.keys import AuditKeys, resolve_keys
 from screening.storage.records import (
     EventKind,
@@ -140,9 +140,12 @@ class StoreBase:
             raise NotFound(screening_id)
         return row
 
-    def _lock_live(self, session: Session, screening_id: str) -> ScreeningRow:
-        """The screening row, locked; a discarded screening is refused."""
+    def _lock_live(self, session: Session, screening_id: str, check: DateCheck | None = None) -> ScreeningRow:
+        """The screening row, locked; a discarded screening is refused. `check`, when given, is
+        called with the stored date first (`Writes.set_answers`)."""
         row = self._lock(session, screening_id)
+        if check is not None:
+            check(row.assessed_on)
         if row.discarded_at is not None:
             raise InvalidRequest(
                 f"Screening {screening_id} was discarded; it cannot be changed.",
@@ -151,8 +154,10 @@ class StoreBase:
             )
         return row
 
-    def _lock_for_edit(self, session: Session, screening_id: str, base_revision: int) -> ScreeningRow:
-        row = self._lock_live(session, screening_id)
+    def _lock_for_edit(
+        self, session: Session, screening_id: str, base_revision: int, check: DateCheck | None = None
+    ) -> ScreeningRow:
+        row = self._lock_live(session, screening_id, check)
         if row.lifecycle == "signed":
             signed_at = row.signed_at or row.updated_at
             raise LockedError(screening_id, signed_by=row.signed_by_name or "?", signed_at=signed_at)

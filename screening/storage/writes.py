@@ -224,9 +224,7 @@ class Writes(Reads):
         """One ordinary save: lock, `check` at the stored date, refuse if signed, check for
         conflicts, record, apply, judge."""
         with self._writing() as session:
-            if check is not None:
-                check(self._lock(session, screening_id).assessed_on)
-            row = self._lock_for_edit(session, screening_id, base_revision)
+            row = self._lock_for_edit(session, screening_id, base_revision, check)
             others = row.content_revision > base_revision
             changes = [change for change in changes_of(session, row) if change.changed]
             conflicting = [change for change in changes if change.conflicts_with(base_revision)]
