@@ -35,9 +35,9 @@ def prepare(screening: Screening) -> None:
         _dialog(screening.id, [alert.flag.id for alert in pending], screening.revision)
 
 
-def inline_alert(identifier: str, item_id: str) -> None:
+def inline_alert(identifier: str, item_id: str, *, book: state.Book | None = None) -> None:
     """The suicide-risk alert under the item whose answer raised it (nothing for other items)."""
-    here = [alert for alert in state.crisis_alerts(identifier) if alert.item == item_id]
+    here = [alert for alert in state.crisis_alerts(identifier, book=book) if alert.item == item_id]
     if not here:
         return
     lines = [f"- **{plain(alert.flag.title)}.** {plain(alert.flag.action)}" for alert in here]

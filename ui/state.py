@@ -21,10 +21,13 @@ from screening.lifecycle.crisis import CrisisAlert
 from screening.storage import JsonValue, User
 
 _USER = "user"
+"""The signed-in user: an entry of the session state of its own, where tests put a user."""
+_BOOK = "book"
+"""The one session-state entry that holds everything else this module keeps, apart from widgets'
+values (which Streamlit keeps under the widgets' keys): a dict under the names below (`_book`)."""
 _REVISION = "revision:{screening_id}"
 _SYNCED = "synced-values"
-"""Session key of the stored value each widget was last seeded with (widget key -> value), one
-entry for all of them: Streamlit goes through every session key each time it draws a widget."""
+"""The stored value each widget was last seeded with (widget key -> value)."""
 
 
 _CONFLICTS = "conflicts"
@@ -53,21 +56,44 @@ def set_user(value: User | None) -> None:
         st.session_state[_USER] = value
 
 
+Book = dict[str, Any]
+"""What this module keeps in the session apart from the user and widgets' values (`_BOOK`)."""
+
+
+def book() -> Book:
+    """This session's book, to hand to the helpers that take one (`book=`) while a page draws
+    many widgets: each of them would otherwise read the book from the session again.
+
+    One entry rather than one per name, because every entry costs each run: Streamlit goes
+    through all of the session's entries each time it draws a widget, and a read of an entry
+    passes its locks and its widget bookkeeping (3.5 µs; 5 µs for an entry that is not there,
+    which most of these are in most runs), where a read of the book's own names is a dict lookup.
+    Hold it for one run only: a new session (a sign-out) starts another book."""
+    entry = st.session_state.get(_BOOK)
+    if not isinstance(entry, dict):
+        entry = {}
+        st.session_state[_BOOK] = entry
+    return entry
+
+
+_book = book
+
+
 _SIGN_IN_RECORDED = "signed-in-recorded"
 
 
 def sign_in_recorded() -> str | None:
     """The id of the user whose sign-in this browser session recorded in the clinic's audit chain
     (None: none recorded yet), so a sign-in is recorded once, not on every run."""
-    value = st.session_state.get(_SIGN_IN_RECORDED)
+    value = _book().get(_SIGN_IN_RECORDED)
     return value if isinstance(value, str) else None
 
 
 def set_sign_in_recorded(user_id: str | None) -> None:
     if user_id is None:
-        st.session_state.pop(_SIGN_IN_RECORDED, None)
+        _book().pop(_SIGN_IN_RECORDED, None)
     else:
-        st.session_state[_SIGN_IN_RECORDED] = user_id
+        _book()[_SIGN_IN_RECORDED] = user_id
 
 
 # ------------------------------------------------------------------ where (kept in the URL)
@@ -93,12 +119,12 @@ _CREATED = "created:{token}"
 def created_from(token: str) -> str | None:
     """The screening that the first answer given under the stand-in `token` created, if any (so a
     second save under it, in the same run, goes to that screening instead of creating another)."""
-    value = st.session_state.get(_CREATED.format(token=token))
+    value = _book().get(_CREATED.format(token=token))
     return value if isinstance(value, str) else None
 
 
 def set_created_from(token: str, identifier: str) -> None:
-    st.session_state[_CREATED.format(token=token)] = identifier
+    _book()[_CREATED.format(token=token)] = identifier
 
 
 def screening_id() -> str | None:
@@ -108,9 +134,9 @@ def screening_id() -> str | None:
     value = st.query_params.get(SCREENING_PARAM)
     if value:
         if not is_unsaved(value):
-            st.session_state[_CURRENT] = value
+            _book()[_CURRENT] = value
         return value
-    remembered = st.session_state.get(_CURRENT)
+    remembered = _book().get(_CURRENT)
     if isinstance(remembered, str) and remembered:
         st.query_params[SCREENING_PARAM] = remembered
         return remembered
@@ -120,14 +146,14 @@ def screening_id() -> str | None:
 def open_screening(identifier: str | None, section: int = 0) -> None:
     """Make `identifier` the current screening; the URL carries it so a refresh resumes here."""
     if identifier is None:
-        st.session_state.pop(_CURRENT, None)
+        _book().pop(_CURRENT, None)
         st.query_params.pop(SCREENING_PARAM, None)
         st.query_params.pop(SECTION_PARAM, None)
         return
     if is_unsaved(identifier):
-        st.session_state.pop(_CURRENT, None)
+        _book().pop(_CURRENT, None)
     else:
-        st.session_state[_CURRENT] = identifier
+        _book()[_CURRENT] = identifier
     st.query_params[SCREENING_PARAM] = identifier
     set_section(section, identifier)
 
@@ -137,11 +163,11 @@ _GO_TO = "go-to"
 
 def go_to(page: str) -> None:
     """Ask for another page (from a callback, where switching pages is not possible)."""
-    st.session_state[_GO_TO] = page
+    _book()[_GO_TO] = page
 
 
 def take_go_to() -> str | None:
-    value = st.session_state.pop(_GO_TO, None)
+    value = _book().pop(_GO_TO, None)
     return value if isinstance(value, str) else None
 
 
@@ -150,7 +176,7 @@ def section_index(count: int) -> int:
     raw = st.query_params.get(SECTION_PARAM)
     identifier = screening_id()
     if raw is None and identifier:
-        remembered = st.session_state.get(_SECTIONS.format(screening_id=identifier))
+        remembered = _book().get(_SECTIONS.format(screening_id=identifier))
         raw = str(remembered) if isinstance(remembered, int) else None
     try:
         index = int(raw) if raw is not None else 0
@@ -168,7 +194,7 @@ def set_section(index: int, identifier: str | None = None) -> None:
         st.query_params[SECTION_PARAM] = str(index)
     identifier = identifier or screening_id()
     if identifier:
-        st.session_state[_SECTIONS.format(screening_id=identifier)] = index
+        _book()[_SECTIONS.format(screening_id=identifier)] = index
 
 
 _LIST_PAGE = "list-page"
@@ -177,7 +203,7 @@ _LIST_PAGE = "list-page"
 def list_cursors(filters: str) -> tuple[Any, ...]:
     """Where the pages of the screenings list before the one shown with `filters` (a signature of
     the list's filters) ended: empty on the first page; other filters than last time start there."""
-    stored = st.session_state.get(_LIST_PAGE)
+    stored = _book().get(_LIST_PAGE)
     if (
         isinstance(stored, tuple)
         and len(stored) == 2
@@ -185,14 +211,14 @@ def list_cursors(filters: str) -> tuple[Any, ...]:
         and isinstance(stored[1], tuple)
     ):
         return stored[1]
-    st.session_state[_LIST_PAGE] = (filters, ())
+    _book()[_LIST_PAGE] = (filters, ())
     return ()
 
 
 def set_list_cursors(filters: str, cursors: tuple[Any, ...]) -> None:
     """Show the page of the screenings list with `filters` that follows the last of `cursors`
     (the first page when there are none) on the next run."""
-    st.session_state[_LIST_PAGE] = (filters, tuple(cursors))
+    _book()[_LIST_PAGE] = (filters, tuple(cursors))
 
 
 _FOCUS_MOVE = "focus-move"
@@ -201,7 +227,7 @@ _FOCUS_MOVE = "focus-move"
 def request_focus_move() -> None:
     """Ask the next run of the intake to move the keyboard focus to the first question of the
     section it shows (the user chose another section); later runs leave the focus where it is."""
-    st.session_state[_FOCUS_MOVE] = secrets.token_hex(8)
+    _book()[_FOCUS_MOVE] = secrets.token_hex(8)
 
 
 def take_focus_move() -> str | None:
@@ -209,7 +235,7 @@ def take_focus_move() -> str | None:
     The browser may draw a script element again while a later run replaces the page, so the page
     remembers the token of the last move carried out and never carries out one twice; a random
     token stays unique across reconnections, where a count would start again."""
-    token = st.session_state.pop(_FOCUS_MOVE, None)
+    token = _book().pop(_FOCUS_MOVE, None)
     return token if isinstance(token, str) else None
 
 
@@ -217,12 +243,12 @@ def take_focus_move() -> str | None:
 
 
 def revision(identifier: str) -> int | None:
-    value = st.session_state.get(_REVISION.format(screening_id=identifier))
+    value = _book().get(_REVISION.format(screening_id=identifier))
     return value if isinstance(value, int) else None
 
 
 def set_revision(identifier: str, value: int) -> None:
-    st.session_state[_REVISION.format(screening_id=identifier)] = value
+    _book()[_REVISION.format(screening_id=identifier)] = value
 
 
 def widget_key(identifier: str, item_id: str, *parts: str) -> str:
@@ -242,12 +268,13 @@ def key_class(key: str) -> str:
     return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
 
 
-def _session_dict(key: str) -> dict[str, Any]:
-    """The dict kept under `key` in the session (made empty the first time), changed in place."""
-    values = st.session_state.get(key)
+def _session_dict(key: str, book: Book | None = None) -> dict[str, Any]:
+    """The dict kept under `key` in the book (made empty the first time), changed in place."""
+    book = _book() if book is None else book
+    values = book.get(key)
     if not isinstance(values, dict):
         values = {}
-        st.session_state[key] = values
+        book[key] = values
     return values
 
 
@@ -256,7 +283,7 @@ def _synced() -> dict[str, Any]:
     return _session_dict(_SYNCED)
 
 
-def sync_widget(key: str, stored: Any) -> None:
+def sync_widget(key: str, stored: Any, *, book: Book | None = None) -> None:
     """Put the stored value into a widget before it is drawn.
 
     Streamlit forgets widgets that were not drawn in a run (another section was shown), so every
@@ -270,11 +297,12 @@ def sync_widget(key: str, stored: Any) -> None:
     browser sent meanwhile is kept aside (`discarded_change`), so the page can say that a change
     made across the reconnection was not saved.
     """
-    synced = _synced()
-    if not _drawn(key) or st.session_state.get(_OLD_PAGE) is True:
+    book = _book() if book is None else book
+    synced = _session_dict(_SYNCED, book)
+    if not _drawn(key) or book.get(_OLD_PAGE) is True:
         sent = _sent_by_browser(key)
         if sent is not _UNSET:
-            _sent_values()[key] = sent
+            _session_dict(_SENT, book)[key] = sent
         st.session_state[key] = stored
         synced[key] = stored
         return
@@ -284,13 +312,8 @@ def sync_widget(key: str, stored: Any) -> None:
 
 
 _SENT = "sent-values"
-
-
-def _sent_values() -> dict[str, Any]:
-    """Values the browser sent for widgets this session had not drawn (widget key -> value), kept
-    aside by `sync_widget` for `discarded_change`: one entry of the session state, so a run looks
-    them up without going through every key of the session."""
-    return _session_dict(_SENT)
+"""Values the browser sent for widgets this session had not drawn (widget key -> value), kept
+aside by `sync_widget` for `discarded_change`."""
 
 
 def _drawn(key: str) -> bool:
@@ -335,7 +358,7 @@ _OLD_PAGE = "old-page"
 def check_page() -> None:
     """At the start of a page that draws the hidden stamp field (`page_stamp`): note whether the
     browser's message comes from an older page, so `sync_widget` shows stored values in this run."""
-    st.session_state[_OLD_PAGE] = not browser_on_this_page()
+    _book()[_OLD_PAGE] = not browser_on_this_page()
 
 
 def page_stamp() -> str:
@@ -343,11 +366,11 @@ def page_stamp() -> str:
     just before it is drawn, at the end of the page: the browser sends the field's value back with
     every message, so a message from a page an earlier session drew (before a server restart)
     carries another stamp, or none. Ends what `check_page` started."""
-    st.session_state.pop(_OLD_PAGE, None)
-    token = st.session_state.get(_SESSION_STAMP)
+    _book().pop(_OLD_PAGE, None)
+    token = _book().get(_SESSION_STAMP)
     if not isinstance(token, str):
         token = secrets.token_hex(8)
-        st.session_state[_SESSION_STAMP] = token
+        _book()[_SESSION_STAMP] = token
     st.session_state[PAGE_STAMP_KEY] = token
     return token
 
@@ -357,7 +380,7 @@ def browser_on_this_page() -> bool:
     it in a widget's callback or before the page draws its widgets. A browser that reconnected to
     a restarted server sends the values of the old page until it has received a new one: they are
     not changes the user made, and saving them would put stale answers back."""
-    token = st.session_state.get(_SESSION_STAMP)
+    token = _book().get(_SESSION_STAMP)
     sent = _sent_by_browser(PAGE_STAMP_KEY)
     # A message without the field comes from a page without it (the lock screen): the field's
     # value is then the one this session keeps.
@@ -374,13 +397,13 @@ def _proto_value(proto: Any) -> Any:
     return list(value.data) if hasattr(value, "data") else value
 
 
-def discarded_change(prefix: str) -> bool:
+def discarded_change(prefix: str, *, book: Book | None = None) -> bool:
     """Whether, in this run, the browser sent a value other than the stored answer for a widget
     whose key is `prefix` or starts with `prefix` + ":", which this session had not drawn (see
     `sync_widget`): a change made on a page drawn before the server restarted, which was not saved
     and is not shown. Call it once the widgets are drawn; each such value is reported once."""
     found = False
-    values = st.session_state.get(_SENT)
+    values = (_book() if book is None else book).get(_SENT)
     if not isinstance(values, dict) or not values:
         return False
     for widget in [k for k in values if k == prefix or k.startswith(prefix + ":")]:
@@ -456,12 +479,12 @@ _AMENDMENT_ROUND = "amendment-round:{screening_id}"
 def amendment_round(identifier: str) -> int:
     """How many amendments this session recorded on the screening: part of the amendment widgets'
     keys, so the form of the next amendment starts afresh (an empty reason, the stored values)."""
-    value = st.session_state.get(_AMENDMENT_ROUND.format(screening_id=identifier))
+    value = _book().get(_AMENDMENT_ROUND.format(screening_id=identifier))
     return value if isinstance(value, int) else 0
 
 
 def next_amendment_round(identifier: str) -> None:
-    st.session_state[_AMENDMENT_ROUND.format(screening_id=identifier)] = amendment_round(identifier) + 1
+    _book()[_AMENDMENT_ROUND.format(screening_id=identifier)] = amendment_round(identifier) + 1
 
 
 # ------------------------------------------------------------------ repeating-group rows
@@ -470,22 +493,22 @@ def next_amendment_round(identifier: str) -> None:
 def row_ids(identifier: str, item_id: str, count: int) -> list[str]:
     """Stable ids for the rows of a repeating group, so widgets follow rows when one is removed."""
     key = _ROW_IDS.format(screening_id=identifier, item_id=item_id)
-    ids = list(st.session_state.get(key, []))
+    ids = list(_book().get(key, []))
     next_id = max((int(i) for i in ids), default=-1) + 1
     while len(ids) < count:
         ids.append(str(next_id))
         next_id += 1
     ids = ids[:count]
-    st.session_state[key] = ids
+    _book()[key] = ids
     return ids
 
 
 def remove_row_id(identifier: str, item_id: str, index: int) -> None:
     key = _ROW_IDS.format(screening_id=identifier, item_id=item_id)
-    ids = list(st.session_state.get(key, []))
+    ids = list(_book().get(key, []))
     if 0 <= index < len(ids):
         del ids[index]
-    st.session_state[key] = ids
+    _book()[key] = ids
 
 
 # ------------------------------------------------------------------ documents
@@ -495,14 +518,14 @@ _DOCUMENTS = "documents"
 
 def cached_documents(cache_key: str) -> Any:
     """The documents built for `cache_key` in this session, or None."""
-    value = st.session_state.get(_DOCUMENTS)
+    value = _book().get(_DOCUMENTS)
     if isinstance(value, tuple) and len(value) == 2 and value[0] == cache_key:
         return value[1]
     return None
 
 
 def keep_documents(cache_key: str, documents: Any) -> None:
-    st.session_state[_DOCUMENTS] = (cache_key, documents)
+    _book()[_DOCUMENTS] = (cache_key, documents)
 
 
 _PREVIEWS = "document-previews"
@@ -512,28 +535,28 @@ _PRINT = "document-print"
 def previewing(cache_key: str, name: str) -> bool:
     """Whether the user asked to preview the document `name` as built for `cache_key` (a document
     whose content changed is previewed, and recorded, on a new request)."""
-    value = st.session_state.get(_PREVIEWS)
+    value = _book().get(_PREVIEWS)
     return isinstance(value, tuple) and len(value) == 2 and value[0] == cache_key and name in value[1]
 
 
 def show_preview(cache_key: str, name: str) -> None:
-    value = st.session_state.get(_PREVIEWS)
+    value = _book().get(_PREVIEWS)
     names = value[1] if isinstance(value, tuple) and len(value) == 2 and value[0] == cache_key else ()
-    st.session_state[_PREVIEWS] = (cache_key, (*names, name))
+    _book()[_PREVIEWS] = (cache_key, (*names, name))
 
 
 def request_print(name: str) -> None:
     """Ask the next run to open the browser's print dialog for the document `name`, once; a random
     token lets the page tell this request from one it carried out already."""
-    st.session_state[_PRINT] = (name, secrets.token_hex(8))
+    _book()[_PRINT] = (name, secrets.token_hex(8))
 
 
 def take_print_request(name: str) -> str | None:
     """The token of the print of `name` asked for since the last run, once (None: none asked for)."""
-    value = st.session_state.get(_PRINT)
+    value = _book().get(_PRINT)
     if not (isinstance(value, tuple) and len(value) == 2 and value[0] == name):
         return None
-    st.session_state.pop(_PRINT, None)
+    _book().pop(_PRINT, None)
     return value[1] if isinstance(value[1], str) else None
 
 
@@ -551,68 +574,68 @@ class Conflict:
     changed_at: str
 
 
-def conflicts() -> dict[str, Conflict]:
-    value = st.session_state.get(_CONFLICTS)
+def conflicts(*, book: Book | None = None) -> dict[str, Conflict]:
+    value = (_book() if book is None else book).get(_CONFLICTS)
     return dict(value) if isinstance(value, dict) else {}
 
 
 def add_conflict(conflict: Conflict) -> None:
     current = conflicts()
     current[conflict.target] = conflict
-    st.session_state[_CONFLICTS] = current
+    _book()[_CONFLICTS] = current
 
 
 def resolve_conflict(target: str) -> None:
     current = conflicts()
     current.pop(target, None)
-    st.session_state[_CONFLICTS] = current
+    _book()[_CONFLICTS] = current
 
 
 _REJECTED = "rejected"
 
 
-def rejected_answers(identifier: str) -> dict[str, str]:
+def rejected_answers(identifier: str, *, book: Book | None = None) -> dict[str, str]:
     """Answers of this screening that the workflow refused (item id -> why), kept until the item is
     saved or shows its stored value again."""
-    value = st.session_state.get(_REJECTED)
+    value = (_book() if book is None else book).get(_REJECTED)
     kept = value.get(identifier) if isinstance(value, dict) else None
     return dict(kept) if isinstance(kept, dict) else {}
 
 
 def reject_answer(identifier: str, item_id: str, message: str) -> None:
-    value = st.session_state.get(_REJECTED)
+    value = _book().get(_REJECTED)
     every = dict(value) if isinstance(value, dict) else {}
     every[identifier] = {**rejected_answers(identifier), item_id: message}
-    st.session_state[_REJECTED] = every
+    _book()[_REJECTED] = every
 
 
 def accept_answer(identifier: str, item_id: str) -> None:
-    value = st.session_state.get(_REJECTED)
+    value = _book().get(_REJECTED)
     if not isinstance(value, dict) or item_id not in rejected_answers(identifier):
         return
     every = dict(value)
     every[identifier] = {k: v for k, v in rejected_answers(identifier).items() if k != item_id}
-    st.session_state[_REJECTED] = every
+    _book()[_REJECTED] = every
 
 
 def notify(message: str) -> None:
     """A message to show once on the next run (e.g. after a callback)."""
-    st.session_state[_NOTICE] = message
+    _book()[_NOTICE] = message
 
 
 def take_notice() -> str | None:
-    value = st.session_state.pop(_NOTICE, None)
+    value = _book().pop(_NOTICE, None)
     return value if isinstance(value, str) else None
 
 
 def report_error(place: str, message: str) -> None:
     """An error to show once, where `place` draws it on the next run (e.g. under a button whose
     callback failed)."""
-    st.session_state[_ERROR.format(place=place)] = message
+    _book()[_ERROR.format(place=place)] = message
 
 
 def take_error(place: str) -> str | None:
-    value = st.session_state.pop(_ERROR.format(place=place), None)
+    value = _book().pop(_ERROR.format(place=place), None)
     return value if isinstance(value, str) else None
 
 
@@ -621,14 +644,14 @@ def take_error(place: str) -> str | None:
 _CRISIS = "crisis:{screening_id}"
 
 
-def crisis_alerts(identifier: str) -> tuple[CrisisAlert, ...]:
+def crisis_alerts(identifier: str, *, book: Book | None = None) -> tuple[CrisisAlert, ...]:
     """The suicide-risk alerts of the screening as the page's frame found them in this run."""
-    value = st.session_state.get(_CRISIS.format(screening_id=identifier))
+    value = (_book() if book is None else book).get(_CRISIS.format(screening_id=identifier))
     return value if isinstance(value, tuple) else ()
 
 
 def set_crisis_alerts(identifier: str, alerts: tuple[CrisisAlert, ...]) -> None:
-    st.session_state[_CRISIS.format(screening_id=identifier)] = alerts
+    _book()[_CRISIS.format(screening_id=identifier)] = alerts
 
 
 # ------------------------------------------------------------------ idle lock
@@ -642,50 +665,50 @@ LOCK_SCREEN_PREFIX = "idle-lock:"
 
 def last_activity() -> float | None:
     """When the signed-in user last made the app run (seconds on the lock's clock), or None."""
-    value = st.session_state.get(_LAST_ACTIVITY)
+    value = _book().get(_LAST_ACTIVITY)
     return float(value) if isinstance(value, (int, float)) else None
 
 
 def record_activity(now: float) -> None:
-    st.session_state[_LAST_ACTIVITY] = now
+    _book()[_LAST_ACTIVITY] = now
 
 
 def is_locked() -> bool:
-    return st.session_state.get(_LOCKED) is True
+    return _book().get(_LOCKED) is True
 
 
 def lock() -> None:
     """Lock the session: the app draws only the lock screen until `unlock`. Nothing else in the
     session is touched, so the page and every widget's value are there again after unlocking."""
-    st.session_state[_LOCKED] = True
+    _book()[_LOCKED] = True
 
 
 def unlock(now: float) -> None:
     """Unlock (from a callback, before the page is drawn again); the unlocking counts as activity,
     so the next run does not lock again at once. The widgets' values are sent to the browser again
     (`resend_widget_values`)."""
-    st.session_state.pop(_LOCKED, None)
-    st.session_state.pop(_UNLOCK_MISMATCH, None)
-    st.session_state[_LAST_ACTIVITY] = now
+    _book().pop(_LOCKED, None)
+    _book().pop(_UNLOCK_MISMATCH, None)
+    _book()[_LAST_ACTIVITY] = now
     resend_widget_values()
 
 
 def forget_idle() -> None:
     """Forget the lock and the last activity (nobody is signed in: the next sign-in starts afresh)."""
     for key in (_LOCKED, _LAST_ACTIVITY, _UNLOCK_MISMATCH):
-        st.session_state.pop(key, None)
+        _book().pop(key, None)
 
 
 def set_unlock_mismatch(value: bool) -> None:
     """Remember that the name typed on the lock screen was not the signed-in user's."""
     if value:
-        st.session_state[_UNLOCK_MISMATCH] = True
+        _book()[_UNLOCK_MISMATCH] = True
     else:
-        st.session_state.pop(_UNLOCK_MISMATCH, None)
+        _book().pop(_UNLOCK_MISMATCH, None)
 
 
 def unlock_mismatch() -> bool:
-    return st.session_state.get(_UNLOCK_MISMATCH) is True
+    return _book().get(_UNLOCK_MISMATCH) is True
 
 
 def hold_widget_values() -> None:

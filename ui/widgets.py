@@ -78,7 +78,7 @@ def exclusive_choice(before: list[str], after: list[str], exclusive: Any) -> lis
     return list(after)
 
 
-def render_item(
+def render_item(  # noqa: PLR0913 - the item, its answer and how the page draws it, each its own
     definition: Definition,
     identifier: str,
     item: Item,
@@ -87,15 +87,18 @@ def render_item(
     problems: list[Problem],
     locked: bool,
     assessed_on: dt.date | None,
+    book: state.Book | None = None,
 ) -> None:
-    """Draw one item's widget, its help and any problem with its answer."""
+    """Draw one item's widget, its help and any problem with its answer. A page that draws many
+    items hands them the session's `book` (`state.book`), read once for all of them."""
     if isinstance(item, GroupItem):
         render_group(definition, identifier, item, stored, problems=problems, locked=locked)
         return
+    book = state.book() if book is None else book
     key = state.widget_key(identifier, item.id)
-    conflict = state.conflicts().get(item.id)
+    conflict = state.conflicts(book=book).get(item.id)
     if conflict is None:
-        state.sync_widget(key, to_widget(item, stored))
+        state.sync_widget(key, to_widget(item, stored), book=book)
     label = question_label(item) + ("" if item.required else " (optional)")
     common: dict[str, Any] = {
         "key": key,
@@ -110,10 +113,10 @@ def render_item(
             # The selection the widget shows now, to tell which choice the next change adds.
             common["args"] = (identifier, item, key, state.widget_value(key), exclusive)
     draw(definition, item, label, common, assessed_on=assessed_on)
-    crisis.inline_alert(identifier, item.id)
+    crisis.inline_alert(identifier, item.id, book=book)
     for problem in problems:
         st.error(answer_words(definition, item, problem.message), icon=":material/error:")
-    rejected_answer(identifier, item, stored, key, definition)
+    rejected_answer(identifier, item, stored, key, definition, book=book)
     if conflict is not None:
         conflict_notice(identifier, item.id, conflict, describe=lambda v: describe_value(definition, item, v))
 
@@ -158,11 +161,17 @@ def problem_place(item: GroupItem, problem: Problem) -> str:
 
 
 def rejected_answer(
-    identifier: str, item: Item, stored: Any, key: str | None, definition: Definition | None = None
+    identifier: str,
+    item: Item,
+    stored: Any,
+    key: str | None,
+    definition: Definition | None = None,
+    *,
+    book: state.Book | None = None,
 ) -> None:
     """Why the workflow refused the answer the widget shows, until the widget shows a saved
     answer again (saved since, or drawn anew from the stored answer)."""
-    why = state.rejected_answers(identifier).get(item.id)
+    why = state.rejected_answers(identifier, book=book).get(item.id)
     if why is None:
         return
     if key is not None and state.widget_value(key) == to_widget(item, stored):

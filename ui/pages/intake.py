@@ -108,6 +108,7 @@ def draw_section(screening: Screening, identifier: str, index: int) -> None:
         problems_by_item.setdefault(problem.where.item, []).append(problem)
 
     asked_items = [item for item in view.section.items if assessment.items[item.id].shown]
+    book = state.book()  # read once for every item of the section
     for item in asked_items:
         with st.container(key=state.question_key(identifier, item.id)):
             widgets.render_item(
@@ -118,8 +119,9 @@ def draw_section(screening: Screening, identifier: str, index: int) -> None:
                 problems=problems_by_item.get(item.id, []),
                 locked=locked,
                 assessed_on=detail.assessed_on,
+                book=book,
             )
-            if state.discarded_change(state.widget_key(identifier, item.id)):
+            if state.discarded_change(state.widget_key(identifier, item.id), book=book):
                 st.warning(actions.RECONNECTED_UNSAVED, icon=":material/sync_problem:")
         widgets.none_of_these(definition, identifier, view, item, detail.answers, assessment, locked=locked)
     if not asked_items:
