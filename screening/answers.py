@@ -98,21 +98,34 @@ def validate_answers(
     if not isinstance(answers, Mapping):
         return values, [Problem("answers", "must be a mapping of item id to answer")]
     for key, raw in answers.items():
-        item_id = str(key)
-        item = definition.items.get(item_id)
-        if item is None:
-            problems.append(Problem(item_id, _unknown_item_message(item_id, list(definition.items))))
-            continue
-        if raw is None:
-            continue
-        try:
-            value = convert(definition, item, raw, assessed_on=assessed_on, path=item_id, problems=problems)
-        except InvalidAnswer as invalid:
-            problems.append(Problem(item_id, str(invalid)))
-            continue
-        if value is not None:
-            values[item_id] = value
+        validate_answer(definition, str(key), raw, assessed_on=assessed_on, values=values, problems=problems)
     return values, problems
+
+
+def validate_answer(
+    definition: Definition,
+    item_id: str,
+    raw: Any,
+    *,
+    assessed_on: dt.date | None,
+    values: dict[str, Any],
+    problems: list[Problem],
+) -> None:
+    """One answer of `validate_answers`: its value (when it has one) put into `values`, its
+    problems appended to `problems`. Depends on nothing but the item, the answer and the date."""
+    item = definition.items.get(item_id)
+    if item is None:
+        problems.append(Problem(item_id, _unknown_item_message(item_id, list(definition.items))))
+        return
+    if raw is None:
+        return
+    try:
+        value = convert(definition, item, raw, assessed_on=assessed_on, path=item_id, problems=problems)
+    except InvalidAnswer as invalid:
+        problems.append(Problem(item_id, str(invalid)))
+        return
+    if value is not None:
+        values[item_id] = value
 
 
 def _unknown_item_message(item_id: str, known: list[str]) -> str:

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from screening.answers import Problem, Ref, validate_answers
+from screening.answers import Problem, Ref, validate_answer, validate_answers
 from screening.assessment import (
     SEVERITY_ORDER,
     Assessment,
@@ -112,7 +112,7 @@ def reassess(
         return assess(definition, answers, assessed_on=assessed_on)
     changed = [item for item in definition.items if not _same(before.get(item), answers.get(item))]
     affected = dependents.affected(changed)
-    values, problems = validate_answers(definition, answers, assessed_on=assessed_on)
+    values, problems = _validated(definition, answers, assessment, set(changed), assessed_on)
     evaluator = Evaluator(definition, values, assessed_on)
 
     items = dict(assessment.items)
@@ -161,6 +161,37 @@ def reassess(
         requirements=requirements,
         review=None,
     )
+
+
+def _validated(
+    definition: Definition,
+    answers: Mapping[str, Any],
+    assessment: Assessment,
+    changed: set[str],
+    assessed_on: dt.date | None,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """`validate_answers(definition, answers, assessed_on=assessed_on)`, made from the assessment
+    of the answers before at the same date: an answer's validation depends only on the item, the
+    answer and the date, so an unchanged answer of an item that was asked keeps the value and the
+    problems the assessment holds. Every other answer is validated again: a changed one, one of an
+    item not asked (the assessment keeps no value for it), one under any key that is not an item
+    id of the questionnaire as text."""
+    kept_problems: dict[str, list[Problem]] = {}
+    for problem in assessment.problems:
+        kept_problems.setdefault(problem.where.item, []).append(problem)
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, raw in answers.items():
+        state = assessment.items.get(key) if type(key) is str and key not in changed else None
+        if state is None or not state.shown:
+            validate_answer(
+                definition, str(key), raw, assessed_on=assessed_on, values=values, problems=problems
+            )
+            continue
+        if state.value is not None:
+            values[key] = state.value
+        problems.extend(kept_problems.get(key, ()))
+    return values, problems
 
 
 def _same(old: Any, new: Any) -> bool:
