@@ -72,3 +72,12 @@ def test_the_rerun_benchmark_keeps_the_trees_equal_turn_after_turn(
     result = bench.bench_rerun(workflow, identifier, definition, 1, 3)  # asserts equal trees each turn
     assert result["section"] == "Depression symptoms (PHQ-9)"
     assert result["widgets"] == 10
+
+
+def test_the_rerun_is_compared_in_fresh_processes_and_their_median_ratio_reported(bench: ModuleType) -> None:
+    result = bench.rerun_in_processes(2, 2, 1)
+    assert len(result["ratios"]) == 2
+    low, high = sorted(result["ratios"])
+    assert result["ratio"] == pytest.approx((low + high) / 2, abs=1e-3)  # the median of two
+    assert result["ours_ms"] > 0 and result["bare_ms"] > 0
+    assert result["section"] == "Depression symptoms (PHQ-9)"
