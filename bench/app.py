@@ -206,8 +206,9 @@ def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, PLR0915, UP037 - 
                 for node in nodes:
                     draw(node)
 
-    # As app.py: the navigation over the same pages (this one drawn, the others never run), the
-    # idle check's fragment (which draws nothing), then the page: the same messages as the app's.
+    # As app.py: the page's settings, the navigation over the same pages (this one drawn, the
+    # others never run), the idle check's fragment (which draws nothing), then the page: the same
+    # messages as the app's.
     @st.fragment(run_every=page["check_every"])
     def watch() -> None:
         pass
@@ -215,6 +216,7 @@ def _bare_page(page: dict[str, "Any"]) -> None:  # noqa: C901, PLR0915, UP037 - 
     def other() -> None:
         pass
 
+    st.set_page_config(layout="wide")  # as app.py sets it, every run: one message of the run
     drawn = page["drawn"]
     navigation = st.navigation(
         {

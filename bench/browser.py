@@ -18,7 +18,7 @@ became settled, taken once it has stayed settled for a while (so a second run is
 the end, the database must hold every answer clicked, and both pages must show them.
 
 The bare script is `_bare_page`'s source and a call with the description (written as JSON, dates
-tagged), after `st.set_page_config(layout="wide")` as app.py sets it. At its first run it freezes
+tagged); `_bare_page` sets the page's settings as app.py does. At its first run it freezes
 its process's heap out of garbage collection, as the app does once its workflow is built
 (`ui/services.py`, `_freeze_heap`): Streamlit collects garbage fully after every run, and the
 ratio is meant to compare the pages' own work, not the size of what each process imported.
@@ -150,7 +150,6 @@ def _heap_frozen() -> bool:
 
 
 _heap_frozen()
-st.set_page_config(layout="wide")  # as app.py sets it; the description holds what the script draws
 _bare_page(_revive(json.loads(Path({description!r}).read_text(encoding="utf-8"))))
 """
 

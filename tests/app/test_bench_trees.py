@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
 import streamlit.testing.v1.local_script_runner as local_script_runner_module
+from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
 from streamlit.testing.v1 import AppTest
 
 from tests.app.app_support import AppEnv, bundled_catalog
@@ -81,3 +82,31 @@ def test_the_rerun_is_compared_in_fresh_processes_and_their_median_ratio_reporte
     assert result["ratio"] == pytest.approx((low + high) / 2, abs=1e-3)  # the median of two
     assert result["ours_ms"] > 0 and result["bare_ms"] > 0
     assert result["section"] == "Depression symptoms (PHQ-9)"
+
+
+def test_a_rerun_sends_as_many_messages_on_both_sides(
+    app_env: AppEnv, bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same count of messages per rerun (the page's settings, the navigation, the fragment, the
+    elements), counted as the script run's context queues them."""
+    definition = bundled_catalog().get(bench.INTAKE_ID)
+    assert definition is not None
+    identifier = bench._screening(services.workflow(), definition)
+    ours = bench.intake_page(identifier, 1)
+    bare = AppTest.from_function(bench._bare_page, args=(bench._bare_description(ours),), default_timeout=60)
+    bare.run()
+    kinds: list[str] = []
+    queue = ScriptRunContext.enqueue
+
+    def counted(self: ScriptRunContext, msg: Any) -> None:
+        kinds.append(msg.WhichOneof("type"))
+        queue(self, msg)
+
+    monkeypatch.setattr(ScriptRunContext, "enqueue", counted)
+    sent = {}
+    for name, at in (("ours", ours), ("bare", bare)):
+        kinds.clear()
+        at.run()
+        sent[name] = sorted(kinds)
+    assert sent["ours"] == sent["bare"]
+    assert "page_config_changed" in sent["ours"]
