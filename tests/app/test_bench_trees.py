@@ -110,3 +110,8 @@ def test_a_rerun_sends_as_many_messages_on_both_sides(
         sent[name] = sorted(kinds)
     assert sent["ours"] == sent["bare"]
     assert "page_config_changed" in sent["ours"]
+
+
+def test_the_disk_s_fsync_is_measured_beside_the_saves(bench: ModuleType, tmp_path: Path) -> None:
+    assert bench.fsync_median_ms(tmp_path, times=5) > 0
+    assert list(tmp_path.iterdir()) == []  # the probe file is gone
