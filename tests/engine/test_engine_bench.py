@@ -46,7 +46,7 @@ def test_generated_questionnaires_are_clean_and_proportional(bench: ModuleType, 
 def test_a_quick_run_ends_with_the_json_summary(
     bench: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert bench.main(["--repeats", "1"]) == 0
+    assert bench.main(["--repeats", "1", "--processes", "1"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     summary = json.loads(last)
     assert {"load_ms", "assess_ms", "growth_1000_vs_100", "growth_check", "growth_assess"} <= set(summary)
@@ -76,3 +76,28 @@ def test_each_counted_step_runs_inside_reduce(
 def test_the_count_is_read_from_callgrinds_report(bench: ModuleType) -> None:
     report = "==11025== Events    : Ir\n==11025== Collected : 921655769\n==11025==\n==11025== I   refs: 9"
     assert [int(found) for found in bench._COLLECTED.findall(report)] == [921655769]
+
+
+def test_the_growth_of_several_processes_is_their_median(bench: ModuleType) -> None:
+    def run(small: float, large: float, assess_ms: float) -> dict[str, object]:
+        return {
+            "growth_1000_vs_100": small,
+            "growth_10000_vs_1000": large,
+            "growth_10000_assess": large,
+            "generated_ms": {"1000": {"assess": assess_ms, "parse": 1.0}},
+        }
+
+    combined = bench.combine_growth([run(11.0, 13.0, 19.5), run(12.5, 10.5, 13.0), run(11.5, 11.0, 14.0)])
+    assert combined["growth_1000_vs_100"] == 11.5
+    assert combined["growth_10000_vs_1000"] == 11.0
+    assert combined["growth_10000_assess"] == 11.0
+    assert combined["growth_10000_vs_1000_runs"] == [13.0, 10.5, 11.0]
+    assert combined["generated_ms"] == {"1000": {"assess": 14.0, "parse": 1.0}}
+
+
+def test_one_process_s_growth_ends_with_its_json(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main(["--growth-only", "--repeats", "1"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"growth_1000_vs_100", "growth_10000_vs_1000", "generated_ms"} <= set(summary)
