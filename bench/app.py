@@ -558,15 +558,21 @@ def rerun_in_processes(processes: int, repeats: int, section: int) -> dict[str, 
 
 def _rerun_only(repeats: int, section: int) -> int:
     """One process's side-by-side rerun (`--rerun-only`): its JSON on the last line."""
-    catalog: Catalog = load_catalog([BUNDLED_DIRECTORY])
-    definition = catalog.get(INTAKE_ID)
-    assert definition is not None
+    catalog, definition = _intake()
     with tempfile.TemporaryDirectory(prefix="bench-app-") as folder:
         _environment(folder)
         with Workflow(questionnaires=catalog) as workflow:
             rerun = bench_rerun(workflow, _screening(workflow, definition), definition, section, repeats)
     print(json.dumps(rerun, sort_keys=True))
     return 0
+
+
+def _intake() -> tuple[Catalog, Definition]:
+    """The bundled catalog and its intake questionnaire."""
+    catalog = load_catalog([BUNDLED_DIRECTORY])
+    definition = catalog.get(INTAKE_ID)
+    assert definition is not None
+    return catalog, definition
 
 
 def _environment(folder: str) -> None:
@@ -605,10 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     if options.rerun_only:
         return _rerun_only(options.repeats, options.section)
 
-    catalog: Catalog = load_catalog([BUNDLED_DIRECTORY])
-    definition = catalog.get(INTAKE_ID)
-    assert definition is not None
-
+    catalog, definition = _intake()
     print(
         f"Intake rerun after one answer changes ({options.repeats} reruns on each side,"
         f" in each of {options.processes} processes)"

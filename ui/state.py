@@ -76,7 +76,9 @@ def book() -> Book:
     return entry
 
 
-_book = book
+def _book(given: Book | None = None) -> Book:
+    """`given` (a book a page handed in), else this session's book."""
+    return book() if given is None else given
 
 
 _SIGN_IN_RECORDED = "signed-in-recorded"
@@ -270,7 +272,7 @@ def key_class(key: str) -> str:
 
 def _session_dict(key: str, book: Book | None = None) -> dict[str, Any]:
     """The dict kept under `key` in the book (made empty the first time), changed in place."""
-    book = _book() if book is None else book
+    book = _book(book)
     values = book.get(key)
     if not isinstance(values, dict):
         values = {}
@@ -297,7 +299,7 @@ def sync_widget(key: str, stored: Any, *, book: Book | None = None) -> None:
     browser sent meanwhile is kept aside (`discarded_change`), so the page can say that a change
     made across the reconnection was not saved.
     """
-    book = _book() if book is None else book
+    book = _book(book)
     synced = _session_dict(_SYNCED, book)
     if not _drawn(key) or book.get(_OLD_PAGE) is True:
         sent = _sent_by_browser(key)
@@ -403,7 +405,7 @@ def discarded_change(prefix: str, *, book: Book | None = None) -> bool:
     `sync_widget`): a change made on a page drawn before the server restarted, which was not saved
     and is not shown. Call it once the widgets are drawn; each such value is reported once."""
     found = False
-    values = (_book() if book is None else book).get(_SENT)
+    values = _book(book).get(_SENT)
     if not isinstance(values, dict) or not values:
         return False
     for widget in [k for k in values if k == prefix or k.startswith(prefix + ":")]:
@@ -575,7 +577,7 @@ class Conflict:
 
 
 def conflicts(*, book: Book | None = None) -> dict[str, Conflict]:
-    value = (_book() if book is None else book).get(_CONFLICTS)
+    value = _book(book).get(_CONFLICTS)
     return dict(value) if isinstance(value, dict) else {}
 
 
@@ -597,7 +599,7 @@ _REJECTED = "rejected"
 def rejected_answers(identifier: str, *, book: Book | None = None) -> dict[str, str]:
     """Answers of this screening that the workflow refused (item id -> why), kept until the item is
     saved or shows its stored value again."""
-    value = (_book() if book is None else book).get(_REJECTED)
+    value = _book(book).get(_REJECTED)
     kept = value.get(identifier) if isinstance(value, dict) else None
     return dict(kept) if isinstance(kept, dict) else {}
 
@@ -646,7 +648,7 @@ _CRISIS = "crisis:{screening_id}"
 
 def crisis_alerts(identifier: str, *, book: Book | None = None) -> tuple[CrisisAlert, ...]:
     """The suicide-risk alerts of the screening as the page's frame found them in this run."""
-    value = (_book() if book is None else book).get(_CRISIS.format(screening_id=identifier))
+    value = _book(book).get(_CRISIS.format(screening_id=identifier))
     return value if isinstance(value, tuple) else ()
 
 
