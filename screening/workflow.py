@@ -306,7 +306,7 @@ class Workflow:
                 raise
             check(self.get(screening_id).detail.assessed_on)  # refused at the date stored now
         result = self.store.set_answers(
-            screening_id, plain, user=user, base_revision=base_revision, check=check
+            screening_id, plain, user=user, base_revision=base_revision, check=check, known=seen.detail
         )
         if result.previous_revision is not None:  # the write's own events only, since that revision
             self._kept.carry_acknowledgements(screening_id, result.previous_revision, result.latest_revision)

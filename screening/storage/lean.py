@@ -7,7 +7,8 @@ against the writer's base revision, asks the judge for the status of the content
 stored, appends one keyed event per changed answer (the last one carrying a status that
 changed), moves the screening to its new revision with its row anchor computed again, and commits
 (with the database's full fsync). What it leaves out is the ORM's unit of work: no object per
-answer, one read of the answers, statements written out.
+answer, statements written out, and at most one read of the answers: none when the caller hands
+in the screening as it knows it (`known`) and the locked row is still at that revision.
 
 Only the common case takes this path: answers of a draft or reopened screening that change,
 conflict with nobody, and are not the patient's name or MRN (those also update the list's columns
@@ -96,8 +97,8 @@ _MOVE = (
 )
 _FILES = select(_DEFINITIONS.c.files_json).where(_DEFINITIONS.c.sha256 == bindparam("p_sha256"))
 
-Stored = dict[str, tuple[str | None, int]]
-"""The stored answers: item id -> (canonical JSON or None once cleared, revision)."""
+Stored = dict[str, tuple[JsonValue, int]]
+"""The stored answers: item id -> (value, None once cleared; revision)."""
 
 
 class AnswerSaver:
@@ -117,10 +118,12 @@ class AnswerSaver:
         user: User,
         base_revision: int,
         check: DateCheck | None = None,
+        known: ScreeningDetail | None = None,
     ) -> WriteResult | None:
         """Save `answers` (item id -> checked JSON value, None clears) in one transaction, or
         return None, having written nothing, when the ordinary save must make this write.
-        `check` is called with the stored date once the row is locked (`Writes.set_answers`)."""
+        `check` is called with the stored date once the row is locked, and `known` stands for the
+        stored answers when the row is at its revision (`Writes.set_answers`)."""
         if any(item in _LISTED for item in answers):
             return None
         with (
@@ -132,10 +135,7 @@ class AnswerSaver:
                 return None
             review_revision, review_json = row.pop(_REVIEW_REVISION), row.pop(_REVIEW_JSON)
             review = json_object(review_json) if review_revision is not None else None
-            stored: Stored = {
-                item: (value, revision)
-                for item, value, revision in connection.execute(_STORED, {"p_id": screening_id})
-            }
+            stored = _stored(connection, screening_id, row["revision"], known)
             changes = _changes(stored, answers)
             if not changes or any(change.conflicts_with(base_revision) for change in changes):
                 return None
@@ -222,12 +222,22 @@ def _locked(
     return row if usable and valid_base else None
 
 
+def _stored(
+    connection: Connection, screening_id: str, revision: int, known: ScreeningDetail | None
+) -> Stored:
+    """The screening's stored answers, from `known` when it is the screening at `revision` (the
+    locked row's), else read."""
+    if known is not None and known.id == screening_id and known.revision == revision:
+        return {item: (known.answers.get(item), at) for item, at in known.answer_revisions.items()}
+    return {item: (loads(text), at) for item, text, at in connection.execute(_STORED, {"p_id": screening_id})}
+
+
 def _changes(stored: Stored, answers: Mapping[str, JsonValue]) -> list[Change]:
     """The answers that change, as changes of their stored values."""
     changes = []
     for item, value in answers.items():
-        text, revision = stored.get(item, (None, None))
-        change = Change("answer", item, loads(text), value, revision)
+        old, revision = stored.get(item, (None, None))
+        change = Change("answer", item, old, value, revision)
         if change.changed:
             changes.append(change)
     return changes
@@ -238,8 +248,10 @@ def _apply(
 ) -> tuple[dict[str, JsonValue], dict[str, int]]:
     """Write the changed answers at revisions `first`, `first` + 1, …; returns the answers with a
     value and every answer's revision, as they then are."""
-    values = {item: loads(text) for item, (text, _revision) in stored.items() if text is not None}
-    revisions = {item: revision for item, (_text, revision) in stored.items()}
+    values: dict[str, JsonValue] = {
+        item: value for item, (value, _revision) in stored.items() if value is not None
+    }
+    revisions = {item: revision for item, (_value, revision) in stored.items()}
     for offset, change in enumerate(changes):
         item = str(change.item_id)
         text = None if change.new is None else canonical_json(change.new)

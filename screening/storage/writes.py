@@ -137,6 +137,7 @@ class Writes(Reads):
         user: User,
         base_revision: int,
         check: DateCheck | None = None,
+        known: ScreeningDetail | None = None,
     ) -> WriteResult:
         """Save one or many answers in one transaction (one event each); None clears an answer.
 
@@ -144,6 +145,10 @@ class Writes(Reads):
         lock, before anything else is checked or written; it refuses the answers by raising. The
         workflow checks the answers against the questionnaire there, so that they are checked at
         the date they are stored with, even when somebody changes the date meanwhile.
+
+        `known`, when given, is the screening as the caller last read or wrote it. When the locked
+        row is still at its revision, its answers are the stored ones (every change of a
+        screening moves its revision on), and the save does not read them again.
 
         :raises ConflictError: somebody else changed one of these answers since `base_revision`;
             nothing is saved.
@@ -154,7 +159,9 @@ class Writes(Reads):
         new = {check_item_id(item): answer_json(item, value) for item, value in answers.items()}
         # the common case in plain SQL (lean.py); the ordinary save for everything else
         saver = AnswerSaver(self._engine, self._keys, self._judge)
-        lean = saver.save(self._now(), screening_id, new, user=user, base_revision=base_revision, check=check)
+        lean = saver.save(
+            self._now(), screening_id, new, user=user, base_revision=base_revision, check=check, known=known
+        )
         if lean is not None:
             return lean
         return self._save(

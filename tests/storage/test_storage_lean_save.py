@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
-from screening.storage import ConflictError, InvalidRequest, LockedError, ScreeningDetail, Store
+from screening.storage import ConflictError, InvalidRequest, LockedError, ScreeningDetail, Store, lean
 from screening.storage.lean import AnswerSaver
 from tests.storage.storage_support import COORDINATOR, OTHER_COORDINATOR, PSYCHIATRIST
 
@@ -43,13 +43,18 @@ def _saved_by_lean(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return made
 
 
-def _run(store: Store, screening: ScreeningDetail) -> list[Any]:
+def _run(store: Store, screening: ScreeningDetail, *, knowing: bool = False) -> list[Any]:
     """Make every step with the revision the writer last saw (a change by somebody else is seen
-    once the write reports it); the results, for comparison."""
+    once the write reports it); the results, for comparison. `knowing`: each save is handed the
+    screening as the previous write returned it (`known`), as the workflow hands in what it keeps."""
     bases = {COORDINATOR.id: screening.revision, OTHER_COORDINATOR.id: screening.revision}
+    known: ScreeningDetail | None = screening
     results = []
     for user, answers in STEPS:
-        result = store.set_answers(screening.id, answers, user=user, base_revision=bases[user.id])
+        result = store.set_answers(
+            screening.id, answers, user=user, base_revision=bases[user.id], known=known if knowing else None
+        )
+        known = result.screening
         bases[user.id] = result.latest_revision  # the writer's page then shows the screening anew
         results.append((result.base_revision, result.latest_revision, result.changed, result.others_changed))
     return results
@@ -104,6 +109,52 @@ def test_the_lean_save_stores_what_the_ordinary_save_stores(
     # what the lean write returned is what a read finds
     kept = store.set_answers(lean_screening.id, {"phq9_4": "not_at_all"}, user=COORDINATOR, base_revision=1)
     assert kept.screening == store.get_screening(lean_screening.id, events=False, files=False)
+
+
+def _answer_reads(engine: Engine) -> list[object]:
+    """The lean save's reads of a screening's answers, recorded as `engine` runs them."""
+    reads: list[object] = []
+
+    def record(_conn: Any, statement: object, *_args: Any) -> None:
+        if statement is lean._STORED:
+            reads.append(statement)
+
+    event.listen(engine, "before_execute", record)
+    return reads
+
+
+def test_a_save_handed_the_screening_it_knows_stores_the_same_without_reading_the_answers(
+    store: Store,
+    new_screening: Callable[..., ScreeningDetail],
+    raw_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    knowing = new_screening(patient_name="Ana Silva", phq9_1="not_at_all")
+    reading = new_screening(patient_name="Ana Silva", phq9_1="not_at_all")
+    reads = _answer_reads(store._engine)
+    made = _saved_by_lean(monkeypatch)
+
+    knowing_results = _run(store, knowing, knowing=True)
+    assert not reads  # each save was handed the screening at the locked row's revision
+    assert _run(store, reading) == knowing_results
+    assert len(reads) == len(STEPS)  # without it, each save reads the answers
+    assert _stored(raw_engine, knowing.id) == _stored(raw_engine, reading.id)
+    assert store.verify_audit(knowing.id).ok
+    assert made == 2 * ([True] * (len(STEPS) - 1) + [False])
+
+    # a screening known at an earlier revision is not used: the answers stored since count
+    stale = store.get_screening(knowing.id, events=False, files=False)
+    moved = store.set_answers(
+        knowing.id, {"current_psychosis": True}, user=OTHER_COORDINATOR, base_revision=stale.revision
+    )
+    assert moved.screening is not None and moved.screening.status == "contraindicated"
+    result = store.set_answers(
+        knowing.id, {"phq9_2": 1}, user=COORDINATOR, base_revision=moved.latest_revision, known=stale
+    )
+    assert result.screening is not None
+    assert result.screening.status == "contraindicated"
+    assert result.screening.answers["current_psychosis"] is True
+    assert result.screening == store.get_screening(knowing.id, events=False, files=False)
 
 
 def test_the_cases_left_to_the_ordinary_save_write_nothing_first(
