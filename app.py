@@ -20,7 +20,7 @@ locked = user is not None and lock.session_locked()
 administrator = user is not None and services.administers(user)  # sees the clinic settings
 navigation = st.navigation(
     {
-        section: [st.Page(e.path, title=e.title, icon=e.icon, default=e.default) for e in entries]
+        section: [pages.page(entry) for entry in entries]
         for section, entries in pages.menu(administrator).items()
     },
     position="sidebar" if user is not None and not locked else "hidden",

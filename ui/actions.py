@@ -86,6 +86,7 @@ def _base(identifier: str) -> int | None:
 def _after_write(identifier: str, base: int, screening: Screening) -> bool:
     """Keep the revision for the user's next write: it only moves past the writes of others once
     the page has shown them. Returns whether others changed the screening meanwhile."""
+    state.keep_written(screening)
     state.set_revision(identifier, base if screening.others_changed else screening.revision)
     return screening.others_changed
 

@@ -54,7 +54,7 @@ def screening_page(title: str) -> tuple[str, Screening]:
     """The current screening (id and the workflow's `Screening`), with the frame drawn; stops the
     page with a way back to the list when there is none."""
     identifier = state.screening_id()
-    screening = services.load(identifier) if identifier else None
+    screening = (state.take_written(identifier) or services.load(identifier)) if identifier else None
     if identifier is None or screening is None or screening.discarded:
         st.title(title)
         if identifier is None:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from screening.lifecycle.crisis import CrisisAlert
 from screening.storage import JsonValue, User
+from screening.workflow import Screening
 
 _USER = "user"
 """The signed-in user: an entry of the session state of its own, where tests put a user."""
@@ -68,12 +71,51 @@ def book() -> Book:
     through all of the session's entries each time it draws a widget, and a read of an entry
     passes its locks and its widget bookkeeping (3.5 µs; 5 µs for an entry that is not there,
     which most of these are in most runs), where a read of the book's own names is a dict lookup.
-    Hold it for one run only: a new session (a sign-out) starts another book."""
+    Hold it for one run only: a new session (a sign-out) starts another book.
+
+    The thread that runs this session's script remembers the book it read (`_held`), with the
+    session it belongs to, so the helpers that are called once a run do not each read the
+    session again: the book is the same object for the whole session (only this function puts it
+    there, and only `clear_session` takes it away, forgetting what the thread remembers)."""
+    session = _this_session()
+    held: tuple[object, Book] | None = getattr(_held, "book", None)
+    if session is not None and held is not None and held[0] is session:
+        return held[1]
     entry = st.session_state.get(_BOOK)
     if not isinstance(entry, dict):
         entry = {}
         st.session_state[_BOOK] = entry
+    if session is not None:
+        _held.book = (session, entry)
     return entry
+
+
+_held = threading.local()
+"""What the thread that runs a script remembers of its session: `book` (the session, its book)
+and `written` (the session, the screening its last write left)."""
+
+
+def _this_session() -> object | None:
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.session_state
+
+
+def keep_written(screening: Screening) -> None:
+    """Hand the screening as this run's own write left it to the page this run draws next
+    (`take_written`), so that page does not ask the database for what the write has just given."""
+    _held.written = (_this_session(), screening)
+
+
+def take_written(screening_id: str) -> Screening | None:
+    """The screening `screening_id` as a write of this run left it (see `keep_written`), once; None
+    when this run wrote none. It is as recent as a read: the write read it in its own
+    transaction, a few milliseconds ago, and the next run reads the stored revision again."""
+    held: tuple[object | None, Screening] | None = getattr(_held, "written", None)
+    _held.written = None
+    session = _this_session()
+    if held is None or session is None or held[0] is not session or held[1].id != screening_id:
+        return None
+    return held[1]
 
 
 def _book(given: Book | None = None) -> Book:
@@ -769,4 +811,5 @@ def resend_widget_values() -> None:
 def clear_session() -> None:
     """Forget everything this browser session holds (who is signed in, unsaved entries, the lock),
     as closing the tab would; the URL (page and screening) stays."""
+    _held.book = _held.written = None
     st.session_state.clear()
